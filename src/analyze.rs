@@ -1,0 +1,145 @@
+//! The analyzer: prices calls, groups them per subject, runs every enabled rule on every group
+//! in parallel (rayon), and merges related findings of one subject into incidents.
+//!
+//! Calls are sorted by (subject, start) once, so each subject's calls are one contiguous slice
+//! and rules work on compact, sorted data without copying.
+
+use crate::call::{CallTable, SubjectId};
+use crate::config::Config;
+use crate::rules::{self, Context, Finding, Group, Rule, Severity};
+use rayon::prelude::*;
+
+/// Findings of one subject that overlap or follow within this gap are one incident (seconds).
+pub const INCIDENT_GAP: i64 = 3600;
+
+/// Related findings of one subject, merged.
+#[derive(Debug, Clone)]
+pub struct Incident {
+    /// The subject.
+    pub subject: SubjectId,
+    /// Highest severity of its findings.
+    pub severity: Severity,
+    /// First call start.
+    pub start: i64,
+    /// Last call end.
+    pub end: i64,
+    /// Indices into [`Analysis::findings`].
+    pub findings: Vec<usize>,
+    /// Union of the findings' calls (sorted, distinct).
+    pub calls: Vec<usize>,
+}
+
+/// Result of the analysis.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// All findings, grouped by incident, incidents in report order.
+    pub findings: Vec<Finding>,
+    /// Incidents, most costly first.
+    pub incidents: Vec<Incident>,
+}
+
+/// Estimated cost of every call: billable minutes times the destination's rate.
+pub fn price(table: &mut CallTable) {
+    table.costs = table
+        .calls
+        .iter()
+        .map(|c| match table.numbers.get(c.number as usize) {
+            Some(n) if c.direction.is_external_out() && c.billsec > 0 => c.minutes() * n.rate,
+            _ => 0.0,
+        })
+        .collect();
+}
+
+/// Sorts calls by subject and start and returns each subject's index range.
+pub fn group(table: &mut CallTable) -> Vec<(SubjectId, std::ops::Range<usize>)> {
+    table
+        .calls
+        .par_sort_unstable_by_key(|c| (c.subject, c.start, c.file, c.line));
+    let mut groups = Vec::new();
+    let mut lo = 0;
+    for i in 1..=table.calls.len() {
+        if i == table.calls.len() || table.calls[i].subject != table.calls[lo].subject {
+            groups.push((table.calls[lo].subject, lo..i));
+            lo = i;
+        }
+    }
+    groups
+}
+
+/// Runs the analysis. Sorts `table.calls` (references in findings point into the sorted table).
+pub fn analyze(table: &mut CallTable, config: &Config) -> Analysis {
+    let groups = group(table);
+    price(table);
+    let rules: Vec<Box<dyn Rule>> = rules::enabled(&config.rules);
+    let table = &*table;
+    let ctx = Context { table, config };
+    let mut findings: Vec<Finding> = groups
+        .par_iter()
+        .flat_map_iter(|(subject, range)| {
+            let g = Group {
+                subject: *subject,
+                base: range.start,
+                calls: &table.calls[range.clone()],
+            };
+            let mut out = Vec::new();
+            for r in &rules {
+                r.check(&g, &ctx, &mut out);
+            }
+            out
+        })
+        .collect();
+    findings.retain(|f| f.severity >= config.report.min_severity);
+    // Deterministic order regardless of thread scheduling.
+    findings.sort_by(|a, b| (a.subject, a.start, a.rule.id).cmp(&(b.subject, b.start, b.rule.id)));
+    let mut incidents = incidents_of(&findings);
+    let cost = |inc: &Incident| inc.calls.iter().map(|&i| table.cost(i)).sum::<f64>();
+    incidents.sort_by(|a, b| {
+        cost(b)
+            .total_cmp(&cost(a))
+            .then(b.severity.cmp(&a.severity))
+            .then(a.start.cmp(&b.start))
+            .then(a.subject.cmp(&b.subject))
+    });
+    // Re-order findings to follow incidents, and re-point the incidents.
+    let mut ordered = Vec::with_capacity(findings.len());
+    for inc in &mut incidents {
+        let ids = std::mem::take(&mut inc.findings);
+        for id in ids {
+            inc.findings.push(ordered.len());
+            ordered.push(findings[id].clone());
+        }
+    }
+    Analysis {
+        findings: ordered,
+        incidents,
+    }
+}
+
+/// Merges findings (sorted by subject, start) into incidents.
+fn incidents_of(findings: &[Finding]) -> Vec<Incident> {
+    let mut out: Vec<Incident> = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        match out.last_mut() {
+            Some(inc) if inc.subject == f.subject && f.start <= inc.end + INCIDENT_GAP => {
+                inc.severity = inc.severity.max(f.severity);
+                inc.end = inc.end.max(f.end);
+                inc.start = inc.start.min(f.start);
+                inc.findings.push(i);
+                inc.calls.extend_from_slice(&f.calls);
+            }
+            _ => out.push(Incident {
+                subject: f.subject,
+                severity: f.severity,
+                start: f.start,
+                end: f.end,
+                findings: vec![i],
+                calls: f.calls.clone(),
+            }),
+        }
+    }
+    for inc in &mut out {
+        inc.calls.sort_unstable();
+        inc.calls.dedup();
+    }
+    out
+}

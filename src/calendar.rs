@@ -1,0 +1,269 @@
+//! The site's calendar: business hours per weekday, weekends and public holidays, evaluated in
+//! the site's own time zone.
+//!
+//! Built-in holidays come from `rates/holidays.csv` (national holidays generated from the Python
+//! `holidays` package, see `rates/README.md`), embedded in the binary; configured dates are added.
+//! Instants are converted with chrono-tz, so DST changes shift nothing: 02:30 UTC is judged by
+//! the local wall-clock time it really was on that day.
+
+use crate::config::BusinessHoursSettings;
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Weekday};
+use chrono_tz::Tz;
+use std::collections::HashMap;
+
+/// The embedded national holiday table (`country,date,name`).
+pub const BUILTIN_HOLIDAYS: &str = include_str!("../rates/holidays.csv");
+
+/// Opening hours: per weekday (Monday = 0), sorted `[from, to)` ranges in minutes after midnight.
+#[derive(Debug, Clone, Default)]
+pub struct BusinessHours {
+    days: [Vec<(u16, u16)>; 7],
+}
+
+impl BusinessHours {
+    /// Parses `[site.business_hours]`.
+    pub fn from_settings(s: &BusinessHoursSettings) -> Result<Self, String> {
+        let mut days: [Vec<(u16, u16)>; 7] = Default::default();
+        let named = [
+            ("monday", &s.monday),
+            ("tuesday", &s.tuesday),
+            ("wednesday", &s.wednesday),
+            ("thursday", &s.thursday),
+            ("friday", &s.friday),
+            ("saturday", &s.saturday),
+            ("sunday", &s.sunday),
+        ];
+        for (i, (name, text)) in named.iter().enumerate() {
+            days[i] = parse_ranges(text)
+                .map_err(|e| format!("[site.business_hours] {name} = \"{text}\": {e}"))?;
+        }
+        Ok(BusinessHours { days })
+    }
+
+    /// True when `minute` (after local midnight) of `weekday` is within opening hours.
+    pub fn is_open(&self, weekday: Weekday, minute: u16) -> bool {
+        self.days[weekday.num_days_from_monday() as usize]
+            .iter()
+            .any(|&(a, b)| minute >= a && minute < b)
+    }
+
+    /// True when the weekday has no opening hours at all.
+    pub fn closed_all_day(&self, weekday: Weekday) -> bool {
+        self.days[weekday.num_days_from_monday() as usize].is_empty()
+    }
+}
+
+/// Parses `"08:00-12:00, 13:00-18:00"`; empty means closed.
+fn parse_ranges(text: &str) -> Result<Vec<(u16, u16)>, String> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (a, b) = part
+            .split_once('-')
+            .ok_or_else(|| format!("`{part}` is not a range like 08:00-18:00"))?;
+        let (a, b) = (parse_hhmm(a.trim())?, parse_hhmm(b.trim())?);
+        if a >= b {
+            return Err(format!("`{part}`: the end must be after the start"));
+        }
+        out.push((a, b));
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+fn parse_hhmm(s: &str) -> Result<u16, String> {
+    let bad = || format!("`{s}` is not a time like 08:00 (24:00 allowed as an end)");
+    let (h, m) = s.split_once(':').ok_or_else(bad)?;
+    let (h, m): (u16, u16) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if m > 59 || h > 24 || (h == 24 && m != 0) {
+        return Err(bad());
+    }
+    Ok(h * 60 + m)
+}
+
+/// Why a moment is outside business hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OffHours {
+    /// A public or configured holiday (with its name).
+    Holiday(String),
+    /// A day with no opening hours (normally Saturday, Sunday).
+    Weekend,
+    /// Before opening or after closing on a working day.
+    Night,
+}
+
+impl OffHours {
+    /// Short label for reports.
+    pub fn label(&self) -> String {
+        match self {
+            OffHours::Holiday(n) => format!("holiday ({n})"),
+            OffHours::Weekend => "weekend".into(),
+            OffHours::Night => "night".into(),
+        }
+    }
+}
+
+/// Business hours plus holidays in one time zone.
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    tz: Tz,
+    hours: BusinessHours,
+    holidays: HashMap<NaiveDate, String>,
+}
+
+impl Calendar {
+    /// Builds a calendar; `builtin_country` loads that country's built-in holidays.
+    pub fn new(
+        tz: Tz,
+        hours: BusinessHours,
+        builtin_country: Option<&str>,
+        extra: &[NaiveDate],
+    ) -> Self {
+        let mut holidays = HashMap::new();
+        if let Some(cc) = builtin_country {
+            for line in BUILTIN_HOLIDAYS.lines() {
+                if line.starts_with('#') || line.starts_with("country,") {
+                    continue;
+                }
+                let mut f = line.splitn(3, ',');
+                let (Some(c), Some(d), name) = (f.next(), f.next(), f.next()) else {
+                    continue;
+                };
+                if c != cc {
+                    continue;
+                }
+                if let Ok(date) = NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+                    let name = name.unwrap_or("holiday").trim_matches('"').to_string();
+                    holidays.insert(date, name);
+                }
+            }
+        }
+        for d in extra {
+            holidays.insert(*d, "configured holiday".into());
+        }
+        Calendar {
+            tz,
+            hours,
+            holidays,
+        }
+    }
+
+    /// The site time zone.
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    /// Local wall-clock time of a UTC instant.
+    pub fn local(&self, utc_seconds: i64) -> DateTime<Tz> {
+        self.tz
+            .timestamp_opt(utc_seconds, 0)
+            .single()
+            .unwrap_or_else(|| self.tz.timestamp_opt(0, 0).unwrap())
+    }
+
+    /// Number of holidays known (for the report header).
+    pub fn holiday_count(&self) -> usize {
+        self.holidays.len()
+    }
+
+    /// `None` during business hours, else why the moment is off-hours.
+    pub fn off_hours(&self, utc_seconds: i64) -> Option<OffHours> {
+        let local = self.local(utc_seconds);
+        if let Some(name) = self.holidays.get(&local.date_naive()) {
+            return Some(OffHours::Holiday(name.clone()));
+        }
+        let wd = local.weekday();
+        if self.hours.closed_all_day(wd) {
+            return Some(OffHours::Weekend);
+        }
+        let minute = (local.hour() * 60 + local.minute()) as u16;
+        if self.hours.is_open(wd, minute) {
+            None
+        } else {
+            Some(OffHours::Night)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Europe::Berlin;
+
+    fn cal() -> Calendar {
+        let hours = BusinessHours::from_settings(&BusinessHoursSettings::default()).unwrap();
+        Calendar::new(Berlin, hours, Some("DE"), &[])
+    }
+
+    fn utc(s: &str) -> i64 {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+            .unwrap()
+            .and_utc()
+            .timestamp()
+    }
+
+    #[test]
+    fn ranges_parse_and_reject_nonsense() {
+        assert_eq!(
+            parse_ranges("08:00-12:00, 13:00-18:00").unwrap(),
+            vec![(480, 720), (780, 1080)]
+        );
+        assert_eq!(parse_ranges("").unwrap(), vec![]);
+        assert!(parse_ranges("18:00-08:00").is_err());
+        assert!(parse_ranges("8-18").is_err());
+        assert!(parse_ranges("08:00-24:30").is_err());
+        assert_eq!(parse_ranges("00:00-24:00").unwrap(), vec![(0, 1440)]);
+    }
+
+    #[test]
+    fn weekday_daytime_is_open_night_and_weekend_are_not() {
+        let c = cal();
+        // Wednesday 2026-10-21 10:00 Berlin (CEST, UTC+2) = 08:00 UTC.
+        assert_eq!(c.off_hours(utc("2026-10-21 08:00:00")), None);
+        // 17:59:59 local open, 18:00 local closed.
+        assert_eq!(c.off_hours(utc("2026-10-21 15:59:59")), None);
+        assert_eq!(
+            c.off_hours(utc("2026-10-21 16:00:00")),
+            Some(OffHours::Night)
+        );
+        assert_eq!(
+            c.off_hours(utc("2026-10-17 10:00:00")),
+            Some(OffHours::Weekend)
+        );
+    }
+
+    #[test]
+    fn dst_is_respected_on_both_sides_of_the_change() {
+        let c = cal();
+        // 2026-10-26 (Monday after DST end, CET = UTC+1): 07:30 UTC is 08:30 local, open.
+        assert_eq!(c.off_hours(utc("2026-10-26 07:30:00")), None);
+        // The Friday before (CEST = UTC+2): 05:30 UTC is 07:30 local, closed.
+        assert_eq!(
+            c.off_hours(utc("2026-10-23 05:30:00")),
+            Some(OffHours::Night)
+        );
+        // 2026-03-30 (Monday after DST start, CEST): 06:30 UTC = 08:30 local, open;
+        // under a fixed UTC+1 it would wrongly be 07:30 and closed.
+        assert_eq!(c.off_hours(utc("2026-03-30 06:30:00")), None);
+    }
+
+    #[test]
+    fn builtin_and_configured_holidays() {
+        let hours = BusinessHours::from_settings(&BusinessHoursSettings::default()).unwrap();
+        let extra = [NaiveDate::from_ymd_opt(2026, 12, 24).unwrap()];
+        let c = Calendar::new(Berlin, hours, Some("DE"), &extra);
+        // 3 October (German Unity Day) 2025 is a Friday.
+        assert!(matches!(
+            c.off_hours(utc("2025-10-03 10:00:00")),
+            Some(OffHours::Holiday(_))
+        ));
+        // Christmas Eve is not a national holiday, but configured here (a Thursday in 2026).
+        assert!(matches!(
+            c.off_hours(utc("2026-12-24 10:00:00")),
+            Some(OffHours::Holiday(_))
+        ));
+        // Without the built-in calendar, Unity Day is a normal Friday.
+        let hours = BusinessHours::from_settings(&BusinessHoursSettings::default()).unwrap();
+        let plain = Calendar::new(Berlin, hours, None, &[]);
+        assert_eq!(plain.off_hours(utc("2025-10-03 10:00:00")), None);
+    }
+}

@@ -1,0 +1,340 @@
+//! The normalized call: the one type every importer produces and every rule reads.
+//!
+//! A [`Call`] is compact (about 80 bytes): strings are interned [`Sym`]s, times are UTC seconds,
+//! answer and end are derived from start + duration + billable seconds (which is also what makes
+//! them correct across DST changes). The [`CallTable`] owns the calls together with the interner,
+//! the subject table, the list of source files and the per-number classification table.
+
+use crate::intern::{Interner, Sym};
+use crate::number::NumberInfo;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Which way a call went, seen from the PBX.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From an extension (or an unknown source) out through a trunk to an external number.
+    Outbound,
+    /// From a trunk to an extension, queue, voicemail...
+    Inbound,
+    /// Between extensions.
+    Internal,
+    /// Came in on a trunk and left again on a trunk: forwarding, follow-me, trunk-to-trunk relay.
+    Forwarded,
+    /// Could not be decided from the row.
+    Unknown,
+}
+
+impl Direction {
+    /// True when the call left the PBX towards the public network (and so can cost money).
+    pub fn is_external_out(self) -> bool {
+        matches!(self, Direction::Outbound | Direction::Forwarded)
+    }
+
+    /// Stable lower-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Outbound => "outbound",
+            Direction::Inbound => "inbound",
+            Direction::Internal => "internal",
+            Direction::Forwarded => "forwarded",
+            Direction::Unknown => "unknown",
+        }
+    }
+}
+
+/// How the call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Answered (billable seconds may still be 0).
+    Answered,
+    /// Rang, nobody answered.
+    NoAnswer,
+    /// Called party busy.
+    Busy,
+    /// Failed: no route, rejected, invalid number.
+    Failed,
+    /// Network congestion.
+    Congestion,
+    /// Caller hung up before answer (Asterisk CANCEL).
+    Cancelled,
+    /// A value we do not know.
+    #[default]
+    Unknown,
+}
+
+impl Disposition {
+    /// Parses Asterisk dispositions (`ANSWERED`, `NO ANSWER`, ...), case-insensitively.
+    pub fn parse_asterisk(s: &str) -> Disposition {
+        let s = s.trim();
+        let eq = |t: &str| s.eq_ignore_ascii_case(t);
+        if eq("ANSWERED") || eq("ANSWER") {
+            Disposition::Answered
+        } else if eq("NO ANSWER") || eq("NOANSWER") {
+            Disposition::NoAnswer
+        } else if eq("BUSY") {
+            Disposition::Busy
+        } else if eq("FAILED") {
+            Disposition::Failed
+        } else if eq("CONGESTION") {
+            Disposition::Congestion
+        } else if eq("CANCEL") || eq("CANCELLED") {
+            Disposition::Cancelled
+        } else {
+            Disposition::Unknown
+        }
+    }
+
+    /// Stable upper-case name used in reports (Asterisk spelling).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Answered => "ANSWERED",
+            Disposition::NoAnswer => "NO ANSWER",
+            Disposition::Busy => "BUSY",
+            Disposition::Failed => "FAILED",
+            Disposition::Congestion => "CONGESTION",
+            Disposition::Cancelled => "CANCEL",
+            Disposition::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// What kind of party a subject is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    /// A PBX extension (phone, user).
+    Extension,
+    /// A trunk (for calls relayed trunk to trunk, or placed by an unknown source).
+    Trunk,
+    /// An account code (when the site groups by account).
+    Account,
+    /// A source that is neither a known extension nor a trunk.
+    Unknown,
+}
+
+impl SubjectKind {
+    /// Lower-case label used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectKind::Extension => "extension",
+            SubjectKind::Trunk => "trunk",
+            SubjectKind::Account => "account",
+            SubjectKind::Unknown => "source",
+        }
+    }
+}
+
+/// Who a call is attributed to: the unit whose behaviour rules judge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Subject {
+    /// Extension, trunk, account...
+    pub kind: SubjectKind,
+    /// Its name (extension number, trunk name, account code).
+    pub name: Sym,
+}
+
+/// Index into [`CallTable::subjects`].
+pub type SubjectId = u32;
+/// Index into [`CallTable::numbers`]; [`NO_NUMBER`] for calls that have no external destination.
+pub type NumId = u32;
+/// The "no classified destination" number id.
+pub const NO_NUMBER: NumId = u32::MAX;
+
+/// One normalized call (one CDR row).
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// Start (call setup) as UTC seconds since the epoch.
+    pub start: i64,
+    /// Total seconds from start to end.
+    pub duration: u32,
+    /// Billable (talk) seconds from answer to end; 0 if never answered.
+    pub billsec: u32,
+    /// Caller number (Asterisk `src`).
+    pub src: Sym,
+    /// Caller name from the caller id (attacker-controlled: display only, escaped).
+    pub caller_name: Sym,
+    /// The dialled number as written in the CDR (after nothing: exactly the field).
+    pub dialled: Sym,
+    /// Classification of the dialled number (see [`CallTable::numbers`]).
+    pub number: NumId,
+    /// Which way the call went.
+    pub direction: Direction,
+    /// How it ended.
+    pub disposition: Disposition,
+    /// Originating channel (e.g. `PJSIP/201-0000001a`).
+    pub channel: Sym,
+    /// Destination channel.
+    pub dst_channel: Sym,
+    /// The trunk the call used (name of the trunk peer), if any.
+    pub trunk: Sym,
+    /// Dialplan context (Asterisk `dcontext`).
+    pub context: Sym,
+    /// Account code.
+    pub account: Sym,
+    /// Call id (Asterisk `uniqueid`).
+    pub call_id: Sym,
+    /// Linked id joining the legs of one call (Asterisk `linkedid`), if present.
+    pub linked_id: Sym,
+    /// Who the call is attributed to.
+    pub subject: SubjectId,
+    /// Index of the source file in [`CallTable::files`].
+    pub file: u32,
+    /// 1-based line (record) number in the source file.
+    pub line: u32,
+}
+
+impl Call {
+    /// Answer instant (UTC seconds), if the call was answered.
+    pub fn answer(&self) -> Option<i64> {
+        (self.disposition == Disposition::Answered)
+            .then_some(self.start + i64::from(self.duration) - i64::from(self.billsec))
+    }
+
+    /// End instant (UTC seconds).
+    pub fn end(&self) -> i64 {
+        self.start + i64::from(self.duration)
+    }
+
+    /// Billable minutes (fractional).
+    pub fn minutes(&self) -> f64 {
+        f64::from(self.billsec) / 60.0
+    }
+
+    /// True when the call was answered with talk time.
+    pub fn is_connected(&self) -> bool {
+        self.disposition == Disposition::Answered && self.billsec > 0
+    }
+}
+
+/// All calls of a run with the tables their handles point into.
+#[derive(Debug, Default)]
+pub struct CallTable {
+    /// The calls, in input order until the analyzer sorts them by subject and start.
+    pub calls: Vec<Call>,
+    /// Interned strings.
+    pub strings: Interner,
+    /// Subjects, indexed by [`SubjectId`].
+    pub subjects: Vec<Subject>,
+    subject_index: HashMap<Subject, SubjectId>,
+    /// Source file names, indexed by `Call::file`.
+    pub files: Vec<String>,
+    /// Number classifications, indexed by [`NumId`], one per distinct dialled string.
+    pub numbers: Vec<NumberInfo>,
+    /// Per-call estimated cost in the site currency, parallel to `calls` (filled by pricing).
+    pub costs: Vec<f64>,
+}
+
+impl CallTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Returns the id of a subject, adding it on first use.
+    pub fn subject_id(&mut self, subject: Subject) -> SubjectId {
+        if let Some(&id) = self.subject_index.get(&subject) {
+            return id;
+        }
+        let id = self.subjects.len() as SubjectId;
+        self.subjects.push(subject);
+        self.subject_index.insert(subject, id);
+        id
+    }
+
+    /// Human label of a subject, e.g. `extension 201`.
+    pub fn subject_label(&self, id: SubjectId) -> String {
+        let s = self.subjects[id as usize];
+        format!("{} {}", s.kind.as_str(), self.strings.resolve(s.name))
+    }
+
+    /// Resolves an interned string.
+    pub fn str(&self, sym: Sym) -> &str {
+        self.strings.resolve(sym)
+    }
+
+    /// The classification of a call's destination, if it has one.
+    pub fn number_of(&self, call: &Call) -> Option<&NumberInfo> {
+        self.numbers.get(call.number as usize)
+    }
+
+    /// Estimated cost of the call at `index`.
+    pub fn cost(&self, index: usize) -> f64 {
+        self.costs.get(index).copied().unwrap_or(0.0)
+    }
+
+    /// `file:line` of a call, for references in reports.
+    pub fn location(&self, call: &Call) -> String {
+        format!("{}:{}", self.files[call.file as usize], call.line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_stays_compact() {
+        // Millions of rows per month: keep an eye on the per-call footprint.
+        assert!(
+            std::mem::size_of::<Call>() <= 88,
+            "{}",
+            std::mem::size_of::<Call>()
+        );
+    }
+
+    #[test]
+    fn dispositions_parse_asterisk_spellings() {
+        for (s, d) in [
+            ("ANSWERED", Disposition::Answered),
+            ("NO ANSWER", Disposition::NoAnswer),
+            ("busy", Disposition::Busy),
+            ("FAILED", Disposition::Failed),
+            ("CONGESTION", Disposition::Congestion),
+            ("CANCEL", Disposition::Cancelled),
+            ("WHAT", Disposition::Unknown),
+        ] {
+            assert_eq!(Disposition::parse_asterisk(s), d, "{s}");
+        }
+    }
+
+    #[test]
+    fn answer_and_end_derive_from_durations() {
+        let mut t = CallTable::new();
+        let subject = t.subject_id(Subject {
+            kind: SubjectKind::Extension,
+            name: Sym::EMPTY,
+        });
+        let c = Call {
+            start: 1000,
+            duration: 70,
+            billsec: 60,
+            src: Sym::EMPTY,
+            caller_name: Sym::EMPTY,
+            dialled: Sym::EMPTY,
+            number: NO_NUMBER,
+            direction: Direction::Outbound,
+            disposition: Disposition::Answered,
+            channel: Sym::EMPTY,
+            dst_channel: Sym::EMPTY,
+            trunk: Sym::EMPTY,
+            context: Sym::EMPTY,
+            account: Sym::EMPTY,
+            call_id: Sym::EMPTY,
+            linked_id: Sym::EMPTY,
+            subject,
+            file: 0,
+            line: 1,
+        };
+        assert_eq!(c.answer(), Some(1010));
+        assert_eq!(c.end(), 1070);
+        let unanswered = Call {
+            disposition: Disposition::NoAnswer,
+            billsec: 0,
+            ..c
+        };
+        assert_eq!(unanswered.answer(), None);
+    }
+}

@@ -1,0 +1,382 @@
+//! The site's dial plan: which channels are extensions or trunks, and from that each call's
+//! direction, trunk and subject.
+//!
+//! Asterisk-family CDRs do not say "outbound" or "inbound"; it is inferred from the channels:
+//! - a channel peer (`PJSIP/201-0000001a` → `201`) that matches the extension pattern is a phone;
+//! - a peer that matches `[site] trunks`, a DAHDI/Zap line, or any other named SIP/IAX peer that
+//!   is not an extension (`PJSIP/telekom-...`) is a trunk;
+//! - `Local/NUMBER@context` channels (follow-me, ring groups) count as external when NUMBER is a
+//!   full external number.
+//!
+//! Then: trunk in and trunk out = forwarded (trunk-to-trunk relay: the classic diversion fraud);
+//! trunk in (or an inbound context) = inbound; extension to trunk = outbound; extension to
+//! extension = internal. A row without a destination channel (a failed attempt) is judged by the
+//! dialled number.
+
+use crate::call::{Direction, SubjectKind};
+use crate::config::{SiteSettings, SubjectBy};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::Regex;
+
+/// What one channel string is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelKind<'a> {
+    /// No channel.
+    None,
+    /// A phone of the PBX, with its extension.
+    Extension(&'a str),
+    /// A trunk, with its peer name.
+    Trunk(&'a str),
+    /// `Local/NUMBER@context`: NUMBER and whether it is an external number.
+    Local(&'a str, bool),
+    /// Anything else (parking, message channels, unknown technologies).
+    Other(&'a str),
+}
+
+/// Dial plan knowledge of one site.
+#[derive(Debug, Clone)]
+pub struct DialPlan {
+    extension: Regex,
+    trunks: GlobSet,
+    inbound: GlobSet,
+    subject_by: SubjectBy,
+}
+
+/// A call's direction, trunk and subject as decided from one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routing<'a> {
+    /// Direction.
+    pub direction: Direction,
+    /// The trunk used (empty if none).
+    pub trunk: &'a str,
+    /// Subject kind.
+    pub subject_kind: SubjectKind,
+    /// Subject name.
+    pub subject: &'a str,
+}
+
+/// Fields of a row the dial plan looks at.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RowChannels<'a> {
+    /// Caller number.
+    pub src: &'a str,
+    /// Dialled number.
+    pub dst: &'a str,
+    /// Destination context.
+    pub context: &'a str,
+    /// Originating channel.
+    pub channel: &'a str,
+    /// Destination channel.
+    pub dst_channel: &'a str,
+    /// Account code.
+    pub account: &'a str,
+}
+
+fn globset(patterns: &[String], what: &str) -> Result<GlobSet, String> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        let g = Glob::new(p).map_err(|e| format!("[site] {what}: bad pattern `{p}`: {e}"))?;
+        b.add(g);
+    }
+    b.build().map_err(|e| format!("[site] {what}: {e}"))
+}
+
+/// Technologies whose channels are always lines to the outside.
+const LINE_TECHS: &[&str] = &["DAHDI", "Zap", "mISDN", "Khomp", "lcr", "Console"];
+
+impl DialPlan {
+    /// Builds the dial plan from `[site]`.
+    pub fn new(site: &SiteSettings) -> Result<Self, String> {
+        Ok(DialPlan {
+            extension: site.extension_pattern.0.clone(),
+            trunks: globset(&site.trunks, "trunks")?,
+            inbound: globset(&site.inbound_contexts, "inbound_contexts")?,
+            subject_by: site.subject_by,
+        })
+    }
+
+    /// True when `s` looks like an extension.
+    pub fn is_extension(&self, s: &str) -> bool {
+        !s.is_empty() && self.extension.is_match(s)
+    }
+
+    /// True when `s` is a full external number (digits, longer than an extension).
+    pub fn is_external_number(&self, s: &str) -> bool {
+        let d = s.trim_start_matches('+');
+        d.len() >= 7 && d.bytes().all(|b| b.is_ascii_digit()) && !self.is_extension(s)
+    }
+
+    /// Classifies one channel string.
+    pub fn channel<'a>(&self, channel: &'a str) -> ChannelKind<'a> {
+        let channel = channel.trim();
+        if channel.is_empty() {
+            return ChannelKind::None;
+        }
+        let (tech, rest) = channel.split_once('/').unwrap_or(("", channel));
+        if tech.eq_ignore_ascii_case("Local") {
+            let number = rest.split(['@', ';']).next().unwrap_or("");
+            return ChannelKind::Local(number, self.is_external_number(number));
+        }
+        // Asterisk appends `-<sequence>` to channel names; peer names may contain `-` too.
+        let peer = match rest.rfind('-') {
+            Some(i) if i > 0 => &rest[..i],
+            _ => rest,
+        };
+        let peer = peer.split('@').next().unwrap_or(peer);
+        if self.trunks.is_match(channel) || self.trunks.is_match(peer) {
+            return ChannelKind::Trunk(peer);
+        }
+        if LINE_TECHS.iter().any(|t| tech.eq_ignore_ascii_case(t)) {
+            return ChannelKind::Trunk(peer);
+        }
+        if self.is_extension(peer) {
+            return ChannelKind::Extension(peer);
+        }
+        const PEER_TECHS: &[&str] = &[
+            "SIP", "PJSIP", "IAX2", "H323", "OOH323", "MGCP", "SCCP", "Skinny", "UNISTIM", "Motif",
+            "WebRTC",
+        ];
+        if PEER_TECHS.iter().any(|t| tech.eq_ignore_ascii_case(t)) && !peer.is_empty() {
+            return ChannelKind::Trunk(peer);
+        }
+        ChannelKind::Other(peer)
+    }
+
+    /// True when `context` is an inbound (from-the-outside) context.
+    pub fn is_inbound_context(&self, context: &str) -> bool {
+        !context.is_empty() && self.inbound.is_match(context)
+    }
+
+    /// Direction, trunk and subject of one row.
+    pub fn route<'a>(&self, r: &RowChannels<'a>) -> Routing<'a> {
+        let a = self.channel(r.channel);
+        let b = self.channel(r.dst_channel);
+        let from_outside = match a {
+            ChannelKind::Trunk(_) => true,
+            ChannelKind::Extension(_) => false,
+            ChannelKind::Local(_, _) => false,
+            _ => self.is_inbound_context(r.context),
+        };
+        let to_outside = match b {
+            ChannelKind::Trunk(_) => true,
+            ChannelKind::Local(_, external) => external,
+            ChannelKind::None => {
+                // Failed before a channel was created: the dialled number decides.
+                !from_outside && self.is_external_number(r.dst)
+            }
+            _ => false,
+        };
+        let trunk_of = |k: &ChannelKind<'a>| match k {
+            ChannelKind::Trunk(p) => *p,
+            _ => "",
+        };
+        let (direction, trunk) = match (from_outside, to_outside) {
+            (true, true) => (Direction::Forwarded, trunk_of(&b)),
+            (true, false) => (Direction::Inbound, trunk_of(&a)),
+            (false, true) => (Direction::Outbound, trunk_of(&b)),
+            (false, false) => match (&a, &b) {
+                (ChannelKind::Extension(_) | ChannelKind::Local(..), _) => {
+                    (Direction::Internal, "")
+                }
+                (_, ChannelKind::Extension(_)) => (Direction::Internal, ""),
+                _ if self.is_external_number(r.dst) => (Direction::Outbound, ""),
+                _ => (Direction::Unknown, ""),
+            },
+        };
+        let (subject_kind, subject) = self.subject(r, &a, direction, trunk);
+        Routing {
+            direction,
+            trunk,
+            subject_kind,
+            subject,
+        }
+    }
+
+    fn subject<'a>(
+        &self,
+        r: &RowChannels<'a>,
+        a: &ChannelKind<'a>,
+        direction: Direction,
+        trunk: &'a str,
+    ) -> (SubjectKind, &'a str) {
+        if self.subject_by == SubjectBy::Account && !r.account.is_empty() {
+            return (SubjectKind::Account, r.account);
+        }
+        let ext_of_src = || match a {
+            ChannelKind::Extension(p) => Some(*p),
+            ChannelKind::Local(n, false) if self.is_extension(n) => Some(*n),
+            _ => self.is_extension(r.src).then_some(r.src),
+        };
+        match direction {
+            Direction::Outbound | Direction::Internal | Direction::Unknown => match ext_of_src() {
+                Some(e) => (SubjectKind::Extension, e),
+                None => match a {
+                    ChannelKind::Trunk(p) => (SubjectKind::Trunk, *p),
+                    ChannelKind::Other(p) if !p.is_empty() => (SubjectKind::Unknown, *p),
+                    _ if !r.src.is_empty() => (SubjectKind::Unknown, r.src),
+                    _ => (SubjectKind::Unknown, "(none)"),
+                },
+            },
+            // Forwarding is charged to whoever forwards: the extension or DID that was called.
+            Direction::Forwarded => {
+                if self.is_extension(r.dst) {
+                    (SubjectKind::Extension, r.dst)
+                } else if let ChannelKind::Trunk(p) = a {
+                    (SubjectKind::Trunk, *p)
+                } else {
+                    (SubjectKind::Trunk, trunk)
+                }
+            }
+            Direction::Inbound => {
+                if self.is_extension(r.dst) {
+                    (SubjectKind::Extension, r.dst)
+                } else {
+                    (SubjectKind::Trunk, trunk)
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> DialPlan {
+        DialPlan::new(&SiteSettings::default()).unwrap()
+    }
+
+    fn route(
+        channel: &str,
+        dst_channel: &str,
+        dst: &str,
+        context: &str,
+    ) -> (Direction, String, String) {
+        let p = plan();
+        let r = p.route(&RowChannels {
+            src: "201",
+            dst,
+            context,
+            channel,
+            dst_channel,
+            account: "",
+        });
+        (
+            r.direction,
+            r.trunk.to_string(),
+            format!("{:?} {}", r.subject_kind, r.subject),
+        )
+    }
+
+    #[test]
+    fn channels_are_recognized() {
+        let p = plan();
+        assert_eq!(
+            p.channel("PJSIP/201-0000001a"),
+            ChannelKind::Extension("201")
+        );
+        assert_eq!(
+            p.channel("SIP/telekom-0000001b"),
+            ChannelKind::Trunk("telekom")
+        );
+        assert_eq!(
+            p.channel("PJSIP/my-trunk-0000001b"),
+            ChannelKind::Trunk("my-trunk")
+        );
+        assert_eq!(p.channel("DAHDI/1-1"), ChannelKind::Trunk("1"));
+        assert_eq!(
+            p.channel("Local/201@from-internal-00000a;1"),
+            ChannelKind::Local("201", false)
+        );
+        assert_eq!(
+            p.channel("Local/00442079460000@from-internal-0a;2"),
+            ChannelKind::Local("00442079460000", true)
+        );
+        assert_eq!(p.channel(""), ChannelKind::None);
+    }
+
+    #[test]
+    fn directions_follow_the_channels() {
+        let out = route(
+            "PJSIP/201-01",
+            "PJSIP/telekom-02",
+            "00442079460000",
+            "from-internal",
+        );
+        assert_eq!(
+            out,
+            (
+                Direction::Outbound,
+                "telekom".into(),
+                "Extension 201".into()
+            )
+        );
+        let int = route("PJSIP/201-01", "PJSIP/202-02", "202", "from-internal");
+        assert_eq!(int.0, Direction::Internal);
+        let inb = route("PJSIP/telekom-01", "PJSIP/202-02", "202", "from-trunk");
+        assert_eq!(
+            inb,
+            (Direction::Inbound, "telekom".into(), "Extension 202".into())
+        );
+        let fwd = route("PJSIP/telekom-01", "PJSIP/telekom-02", "202", "from-trunk");
+        assert_eq!(
+            fwd,
+            (
+                Direction::Forwarded,
+                "telekom".into(),
+                "Extension 202".into()
+            )
+        );
+        let follow_me = route(
+            "PJSIP/telekom-01",
+            "Local/0088216123456@from-internal-1;1",
+            "202",
+            "ext-local",
+        );
+        assert_eq!(follow_me.0, Direction::Forwarded);
+        // A failed attempt with no destination channel: decided by the number.
+        assert_eq!(
+            route("PJSIP/201-01", "", "0088216123456", "from-internal").0,
+            Direction::Outbound
+        );
+        assert_eq!(
+            route("PJSIP/201-01", "", "205", "from-internal").0,
+            Direction::Internal
+        );
+        assert_eq!(
+            route("PJSIP/201-01", "", "*97", "from-internal").0,
+            Direction::Internal
+        );
+    }
+
+    #[test]
+    fn configured_trunks_and_inbound_contexts() {
+        let mut s = SiteSettings::default();
+        s.trunks = vec!["PJSIP/4930*".into()];
+        let p = DialPlan::new(&s).unwrap();
+        // A trunk whose peer name is all digits (a provider account number) would look like an
+        // extension without the pattern.
+        assert_eq!(
+            p.channel("PJSIP/4930555-0001"),
+            ChannelKind::Trunk("4930555")
+        );
+        assert!(p.is_inbound_context("from-trunk-telekom"));
+        assert!(!p.is_inbound_context("from-internal"));
+    }
+
+    #[test]
+    fn account_subjects_when_asked() {
+        let mut s = SiteSettings::default();
+        s.subject_by = SubjectBy::Account;
+        let p = DialPlan::new(&s).unwrap();
+        let r = p.route(&RowChannels {
+            src: "201",
+            dst: "0301234567",
+            context: "from-internal",
+            channel: "PJSIP/201-1",
+            dst_channel: "PJSIP/telekom-2",
+            account: "sales",
+        });
+        assert_eq!((r.subject_kind, r.subject), (SubjectKind::Account, "sales"));
+    }
+}

@@ -1,0 +1,72 @@
+//! A CSV record's fields as `&str`, decoding UTF-8 without a copy in the normal case.
+//!
+//! CDRs carry caller names in whatever encoding the phone sent (Latin-1 is common). A row with
+//! bytes that are not UTF-8 is read with replacement characters and counted as repaired, not
+//! rejected: the call is real, only its display name is damaged.
+
+use csv::ByteRecord;
+
+/// The fields of one record.
+pub struct Fields<'a> {
+    rec: &'a ByteRecord,
+    lossy: Option<Vec<String>>,
+}
+
+impl<'a> Fields<'a> {
+    /// Wraps a record; copies only when it holds invalid UTF-8.
+    pub fn new(rec: &'a ByteRecord) -> Self {
+        let lossy = std::str::from_utf8(rec.as_slice()).is_err().then(|| {
+            rec.iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect()
+        });
+        Fields { rec, lossy }
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.rec.len()
+    }
+
+    /// True when the record has no fields.
+    pub fn is_empty(&self) -> bool {
+        self.rec.is_empty()
+    }
+
+    /// True when invalid UTF-8 was replaced.
+    pub fn repaired(&self) -> bool {
+        self.lossy.is_some()
+    }
+
+    /// Field `i`, or `""` past the end.
+    pub fn get(&self, i: usize) -> &str {
+        match &self.lossy {
+            Some(v) => v.get(i).map(String::as_str).unwrap_or(""),
+            None => self
+                .rec
+                .get(i)
+                // The whole record was checked to be UTF-8 and fields split on ASCII bytes.
+                .map(|b| std::str::from_utf8(b).unwrap_or(""))
+                .unwrap_or(""),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_rejected() {
+        let rec = ByteRecord::from(vec![&b"M\xfcller"[..], b"201"]);
+        let f = Fields::new(&rec);
+        assert!(f.repaired());
+        assert_eq!(f.get(0), "M\u{fffd}ller");
+        assert_eq!(f.get(1), "201");
+        assert_eq!(f.get(5), "");
+        let ok = ByteRecord::from(vec!["Müller", "201"]);
+        let f = Fields::new(&ok);
+        assert!(!f.repaired());
+        assert_eq!(f.get(0), "Müller");
+    }
+}

@@ -1,0 +1,594 @@
+//! Importers: CDR files of many PBXs to normalized [`Call`]s, with every bad row accounted for.
+//!
+//! An importer is one file plus one line in [`FORMATS`]: a name, a `sniff` that scores how well a
+//! sample of the file fits, and a row parser mapping a record's fields to a [`RawRow`]. This
+//! module owns what they share: reading (CSV records, lossy UTF-8, gzip via [`crate::input`]),
+//! auto-detection, the [`Builder`] that turns a raw row into a [`Call`] (dial plan, time zone,
+//! interning, memoized number classification), and the accounting of rejected rows, which are
+//! counted per file and shown with file and line (the first few in detail), never fatal unless
+//! `--strict`.
+
+pub mod asterisk_csv;
+pub mod asterisk_custom;
+pub mod fields;
+pub mod freepbx;
+
+use crate::call::{Call, CallTable, Direction, Disposition, Subject, NO_NUMBER};
+use crate::config::Config;
+use crate::dialplan::{DialPlan, RowChannels};
+use crate::error::{Error, Result};
+use crate::input::{self, Source};
+use crate::intern::Sym;
+use crate::number::Classifier;
+use crate::timeconv::LocalResolver;
+use chrono::NaiveDateTime;
+pub use fields::Fields;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+
+/// A timestamp as a file writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    /// Wall-clock time without zone (resolved with the source time zone).
+    Local(NaiveDateTime),
+    /// Absolute UTC seconds (epoch-based formats).
+    Utc(i64),
+}
+
+/// One row as an importer read it: borrowed fields, parsed times and numbers.
+#[derive(Debug, Clone, Default)]
+pub struct RawRow<'a> {
+    /// Call start.
+    pub start: Option<Stamp>,
+    /// Answer time, if the format has it.
+    pub answer: Option<Stamp>,
+    /// End time, if the format has it.
+    pub end: Option<Stamp>,
+    /// Total seconds.
+    pub duration: u32,
+    /// Billable seconds.
+    pub billsec: u32,
+    /// Caller number.
+    pub src: &'a str,
+    /// Dialled number.
+    pub dst: &'a str,
+    /// Full caller id (`"Name" <number>`) or just the name.
+    pub clid: &'a str,
+    /// Originating channel.
+    pub channel: &'a str,
+    /// Destination channel.
+    pub dst_channel: &'a str,
+    /// Destination context.
+    pub context: &'a str,
+    /// Disposition.
+    pub disposition: Disposition,
+    /// Account code.
+    pub account: &'a str,
+    /// Call id.
+    pub call_id: &'a str,
+    /// Linked id.
+    pub linked_id: &'a str,
+}
+
+/// A fixed sample of a file's first records, for sniffing.
+#[derive(Debug, Default)]
+pub struct Sample {
+    /// The first records (lossy UTF-8).
+    pub records: Vec<Vec<String>>,
+}
+
+impl Sample {
+    /// Builds a sample from the first bytes of a file.
+    pub fn from_bytes(bytes: &[u8], max_records: usize) -> Sample {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
+        let mut records = Vec::new();
+        let mut rec = csv::ByteRecord::new();
+        while records.len() < max_records {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => records.push(
+                    rec.iter()
+                        .map(|f| String::from_utf8_lossy(f).into_owned())
+                        .collect(),
+                ),
+                _ => break,
+            }
+        }
+        // The last record of a truncated prefix may be cut: do not judge the file by it.
+        if records.len() > 1 && bytes.len() >= SNIFF_BYTES {
+            records.pop();
+        }
+        Sample { records }
+    }
+
+    /// Share of records (skipping `skip` header records) for which `f` holds, 0..=100.
+    pub fn score(&self, skip: usize, f: impl Fn(&[String]) -> bool) -> u8 {
+        let rows = &self.records[skip.min(self.records.len())..];
+        if rows.is_empty() {
+            return 0;
+        }
+        let ok = rows.iter().filter(|r| f(r)).count();
+        (ok * 100 / rows.len()) as u8
+    }
+}
+
+/// What a format knows about a file after sniffing: header-mapped column positions, etc.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Layout {
+    /// Number of leading header records to skip.
+    pub header_rows: usize,
+    /// Column index by name, for header-based formats.
+    pub columns: HashMap<String, usize>,
+    /// Field count the header promises.
+    pub width: usize,
+}
+
+/// One CDR format.
+pub trait Format: Sync {
+    /// Stable name used by `--format` (e.g. `asterisk-csv`).
+    fn name(&self) -> &'static str;
+    /// One line: which PBX and variants it reads.
+    fn description(&self) -> &'static str;
+    /// How well the sample fits, 0 (not at all) to 100, with the layout to use.
+    fn sniff(&self, sample: &Sample) -> Option<(u8, Layout)>;
+    /// Layout to use when the user forces this format without a usable sniff.
+    fn forced_layout(&self, sample: &Sample) -> Result<Layout, String> {
+        self.sniff(sample)
+            .map(|(_, l)| l)
+            .ok_or_else(|| format!("the file does not look like {}", self.name()))
+    }
+    /// Maps one record to a raw row, or says why it cannot.
+    fn parse<'a>(&self, f: &'a Fields<'a>, layout: &Layout) -> Result<RawRow<'a>, String>;
+}
+
+/// The registry of formats, in sniffing order.
+pub static FORMATS: &[&dyn Format] = &[
+    &asterisk_csv::AsteriskCsv,
+    &asterisk_custom::AsteriskCustom,
+    &freepbx::FreePbx,
+];
+
+/// Looks a format up by name.
+pub fn format_by_name(name: &str) -> Option<&'static dyn Format> {
+    FORMATS.iter().copied().find(|f| f.name() == name)
+}
+
+/// Bytes read ahead for sniffing.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+/// Minimum sniff score to accept a format.
+pub const MIN_CONFIDENCE: u8 = 60;
+
+/// One rejected row.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowIssue {
+    /// File label.
+    pub file: String,
+    /// 1-based line where the record starts.
+    pub line: u64,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Per-file accounting.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileStats {
+    /// File label.
+    pub file: String,
+    /// Format used (empty when skipped).
+    pub format: String,
+    /// Detection confidence 0..=100 (100 when forced).
+    pub confidence: u8,
+    /// Data rows read (header excluded).
+    pub rows_read: u64,
+    /// Rows rejected.
+    pub rows_rejected: u64,
+    /// Rows with bytes that were not UTF-8 (read with replacement characters, not rejected).
+    pub rows_repaired_utf8: u64,
+    /// Why the file was skipped or anything else worth saying.
+    pub note: String,
+}
+
+/// Accounting of the whole import.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct ImportStats {
+    /// Per file.
+    pub files: Vec<FileStats>,
+    /// Rows read over all files.
+    pub rows_read: u64,
+    /// Rows rejected over all files.
+    pub rows_rejected: u64,
+    /// The first rejected rows in detail (all are counted).
+    pub issues: Vec<RowIssue>,
+}
+
+/// Builds [`Call`]s from raw rows: one per run, shared by every file.
+pub struct Builder<'c> {
+    plan: DialPlan,
+    resolver: LocalResolver,
+    classifier: &'c Classifier,
+    number_cache: HashMap<Sym, u32>,
+    /// The table being filled.
+    pub table: CallTable,
+}
+
+impl<'c> Builder<'c> {
+    /// A builder for one run.
+    pub fn new(config: &Config, classifier: &'c Classifier) -> Result<Self> {
+        Ok(Builder {
+            plan: DialPlan::new(&config.site).map_err(Error::Invalid)?,
+            resolver: LocalResolver::new(config.source_tz),
+            classifier,
+            number_cache: HashMap::new(),
+            table: CallTable::new(),
+        })
+    }
+
+    fn instant(&self, s: Stamp, hint: Option<(NaiveDateTime, u32)>) -> i64 {
+        match s {
+            Stamp::Utc(t) => t,
+            Stamp::Local(t) => self.resolver.to_utc(t, hint),
+        }
+    }
+
+    /// Normalizes a raw row and appends it to the table.
+    pub fn push(&mut self, row: &RawRow<'_>, file: u32, line: u32) -> Result<(), String> {
+        let start = row.start.ok_or("no start time")?;
+        let hint = match (start, row.end) {
+            (Stamp::Local(_), Some(Stamp::Local(e))) => Some((e, row.duration)),
+            _ => None,
+        };
+        let start = self.instant(start, hint);
+        let billsec = row.billsec.min(row.duration.max(row.billsec));
+        let duration = row.duration.max(billsec);
+        let routing = self.plan.route(&RowChannels {
+            src: row.src,
+            dst: row.dst,
+            context: row.context,
+            channel: row.channel,
+            dst_channel: row.dst_channel,
+            account: row.account,
+        });
+        let t = &mut self.table;
+        let dialled = t.strings.intern(row.dst.trim());
+        let number = if matches!(routing.direction, Direction::Internal) || dialled.is_empty() {
+            NO_NUMBER
+        } else if let Some(&id) = self.number_cache.get(&dialled) {
+            id
+        } else {
+            let info = self.classifier.classify(t.strings.resolve(dialled));
+            let id = t.numbers.len() as u32;
+            t.numbers.push(info);
+            self.number_cache.insert(dialled, id);
+            id
+        };
+        let subject_name = t.strings.intern(routing.subject);
+        let subject = t.subject_id(Subject {
+            kind: routing.subject_kind,
+            name: subject_name,
+        });
+        let call = Call {
+            start,
+            duration,
+            billsec,
+            src: t.strings.intern(row.src.trim()),
+            caller_name: t.strings.intern(caller_name(row.clid)),
+            dialled,
+            number,
+            direction: routing.direction,
+            disposition: row.disposition,
+            channel: t.strings.intern(row.channel),
+            dst_channel: t.strings.intern(row.dst_channel),
+            trunk: t.strings.intern(routing.trunk),
+            context: t.strings.intern(row.context),
+            account: t.strings.intern(row.account),
+            call_id: t.strings.intern(row.call_id),
+            linked_id: t.strings.intern(row.linked_id),
+            subject,
+            file,
+            line,
+        };
+        t.calls.push(call);
+        Ok(())
+    }
+}
+
+/// The name part of a caller id `"Name" <number>`; the whole string if it has no `<number>`.
+pub fn caller_name(clid: &str) -> &str {
+    let s = clid.trim();
+    let name = match s.rfind('<') {
+        Some(i) if s.ends_with('>') => s[..i].trim(),
+        _ => s,
+    };
+    name.strip_prefix('"')
+        .and_then(|n| n.strip_suffix('"'))
+        .unwrap_or(name)
+}
+
+/// Options of one import run.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Forced format name.
+    pub format: Option<String>,
+    /// Rejected rows shown in detail.
+    pub show_rejects: usize,
+    /// Fail on the first rejected row.
+    pub strict: bool,
+}
+
+/// Detects the format of a sample: the best-scoring format, or an error listing candidates.
+pub fn detect(sample: &Sample) -> Result<(&'static dyn Format, u8, Layout), String> {
+    let mut scored: Vec<(&'static dyn Format, u8, Layout)> = FORMATS
+        .iter()
+        .filter_map(|f| f.sniff(sample).map(|(s, l)| (*f, s, l)))
+        .collect();
+    scored.sort_by(|a, b| b.1.cmp(&a.1));
+    match scored.as_slice() {
+        [] => Err(
+            "no known CDR format fits (see `tollguard formats`; force one with --format)".into(),
+        ),
+        [(f, s, _), ..] if *s < MIN_CONFIDENCE => Err(format!(
+            "no format fits well enough (best: {} at {s}%); force one with --format",
+            f.name()
+        )),
+        [(a, sa, _), (b, sb, _), ..] if sa == sb => Err(format!(
+            "ambiguous: {} and {} fit equally ({sa}%); choose with --format",
+            a.name(),
+            b.name()
+        )),
+        _ => {
+            let (f, s, l) = scored.swap_remove(0);
+            Ok((f, s, l))
+        }
+    }
+}
+
+/// Reads every source into the builder's table.
+pub fn import_all(
+    sources: &[Source],
+    builder: &mut Builder<'_>,
+    opts: &ImportOptions,
+) -> Result<ImportStats> {
+    let forced = match &opts.format {
+        Some(name) if name != "auto" => Some(format_by_name(name).ok_or_else(|| {
+            Error::Invalid(format!(
+                "unknown format `{name}`; known: {}",
+                FORMATS
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?),
+        _ => None,
+    };
+    let mut stats = ImportStats::default();
+    for source in sources {
+        let fs = import_one(source, builder, forced, opts, &mut stats)?;
+        stats.rows_read += fs.rows_read;
+        stats.rows_rejected += fs.rows_rejected;
+        stats.files.push(fs);
+    }
+    Ok(stats)
+}
+
+fn import_one(
+    source: &Source,
+    builder: &mut Builder<'_>,
+    forced: Option<&'static dyn Format>,
+    opts: &ImportOptions,
+    stats: &mut ImportStats,
+) -> Result<FileStats> {
+    let label = source.label();
+    let mut reader = input::open(source)?;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    (&mut reader)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(&source.path, e))?;
+    let mut fs = FileStats {
+        file: label.clone(),
+        format: String::new(),
+        confidence: 0,
+        rows_read: 0,
+        rows_rejected: 0,
+        rows_repaired_utf8: 0,
+        note: String::new(),
+    };
+    if head.iter().all(|b| b.is_ascii_whitespace()) {
+        fs.note = "empty file".into();
+        return Ok(fs);
+    }
+    let sample = Sample::from_bytes(&head, 50);
+    let (format, confidence, layout) = match forced {
+        Some(f) => match f.forced_layout(&sample) {
+            Ok(l) => (f, 100, l),
+            Err(e) => {
+                return Err(Error::Format {
+                    path: source.path.clone(),
+                    message: e,
+                })
+            }
+        },
+        None => match detect(&sample) {
+            Ok(d) => d,
+            Err(message) if source.discovered => {
+                fs.note = format!("skipped: {message}");
+                return Ok(fs);
+            }
+            Err(message) => {
+                return Err(Error::Format {
+                    path: source.path.clone(),
+                    message,
+                })
+            }
+        },
+    };
+    fs.format = format.name().to_string();
+    fs.confidence = confidence;
+    let file_index = builder.table.files.len() as u32;
+    builder.table.files.push(label.clone());
+    let stream = Cursor::new(head).chain(reader);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(stream);
+    let mut rec = csv::ByteRecord::new();
+    let mut record_no = 0usize;
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                // I/O errors (a truncated gzip stream) end this file, not the run.
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                reject(
+                    &mut fs,
+                    stats,
+                    opts,
+                    &label,
+                    line,
+                    format!("read error, rest of file skipped: {e}"),
+                )?;
+                break;
+            }
+        }
+        record_no += 1;
+        if record_no <= layout.header_rows {
+            continue;
+        }
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        fs.rows_read += 1;
+        if rec.len() == 1
+            && rec
+                .get(0)
+                .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
+        {
+            // Blank line: not a row.
+            fs.rows_read -= 1;
+            continue;
+        }
+        let fields = Fields::new(&rec);
+        if fields.repaired() {
+            fs.rows_repaired_utf8 += 1;
+        }
+        let result = format
+            .parse(&fields, &layout)
+            .and_then(|row| builder.push(&row, file_index, line.min(u64::from(u32::MAX)) as u32));
+        if let Err(message) = result {
+            reject(&mut fs, stats, opts, &label, line, message)?;
+        }
+    }
+    if fs.rows_read == 0 && fs.note.is_empty() {
+        fs.note = "no data rows".into();
+    }
+    Ok(fs)
+}
+
+fn reject(
+    fs: &mut FileStats,
+    stats: &mut ImportStats,
+    opts: &ImportOptions,
+    file: &str,
+    line: u64,
+    message: String,
+) -> Result<()> {
+    fs.rows_rejected += 1;
+    let issue = RowIssue {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    if opts.strict {
+        return Err(Error::Strict {
+            count: 1,
+            first: format!("{}:{}: {}", issue.file, issue.line, issue.message),
+        });
+    }
+    if stats.issues.len() < opts.show_rejects.max(1) {
+        stats.issues.push(issue);
+    }
+    Ok(())
+}
+
+/// Parses a non-negative integer field (seconds), tolerating surrounding spaces.
+pub fn parse_secs(s: &str, what: &str) -> Result<u32, String> {
+    let t = s.trim();
+    t.parse::<u32>()
+        .map_err(|_| format!("{what} `{}` is not a whole number of seconds", excerpt(t)))
+}
+
+/// A short, single-line excerpt of a field for error messages (control characters escaped).
+pub fn excerpt(s: &str) -> String {
+    let mut out: String = s.chars().take(40).flat_map(char::escape_default).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caller_names_are_extracted() {
+        assert_eq!(caller_name("\"Anna Schmidt\" <201>"), "Anna Schmidt");
+        assert_eq!(caller_name("Reception <201>"), "Reception");
+        assert_eq!(caller_name("<201>"), "");
+        assert_eq!(caller_name("just a name"), "just a name");
+        assert_eq!(caller_name("\"a <b> c\" <201>"), "a <b> c");
+    }
+
+    #[test]
+    fn excerpts_are_short_and_escaped() {
+        assert_eq!(excerpt("a\nb"), "a\\nb");
+        assert!(excerpt(&"x".repeat(100)).ends_with('…'));
+    }
+}
+
+/// Parses the timing fields the Asterisk family shares: start, optional answer and end,
+/// duration and billable seconds, with the checks that catch shifted fields.
+pub fn asterisk_timing(
+    start: &str,
+    answer: &str,
+    end: &str,
+    duration: &str,
+    billsec: &str,
+) -> Result<(Stamp, Option<Stamp>, Option<Stamp>, u32, u32), String> {
+    let ts = |s: &str, what: &str| -> Result<Option<Stamp>, String> {
+        let t = s.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        crate::timeconv::parse_timestamp(t)
+            .map(|d| Some(Stamp::Local(d)))
+            .ok_or_else(|| {
+                format!(
+                    "{what} `{}` is not a timestamp (YYYY-MM-DD HH:MM:SS)",
+                    excerpt(t)
+                )
+            })
+    };
+    let start = ts(start, "start")?.ok_or("start time is empty")?;
+    let answer = ts(answer, "answer")?;
+    let end = ts(end, "end")?;
+    let duration = parse_secs(duration, "duration")?;
+    let billsec = parse_secs(billsec, "billsec")?;
+    if billsec > duration {
+        return Err(format!(
+            "billsec {billsec} exceeds duration {duration}: fields shifted?"
+        ));
+    }
+    Ok((start, answer, end, duration, billsec))
+}
+
+/// Parses an Asterisk disposition, rejecting unknown values (a sign of shifted fields).
+pub fn asterisk_disposition(s: &str) -> Result<Disposition, String> {
+    match Disposition::parse_asterisk(s) {
+        Disposition::Unknown => Err(format!("unknown disposition `{}`", excerpt(s))),
+        d => Ok(d),
+    }
+}

@@ -1,0 +1,100 @@
+//! String interning for the normalized call table.
+//!
+//! A month of a large PBX has millions of rows but only thousands of distinct channels, numbers and
+//! contexts, so every string field of [`crate::call::Call`] is a 4-byte [`Sym`] into one
+//! [`Interner`]. The empty string is always [`Sym::EMPTY`], so "absent" costs nothing.
+
+use lasso::{Rodeo, Spur};
+
+/// A handle to an interned string. `Sym::EMPTY` is the empty string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sym(Option<Spur>);
+
+impl Sym {
+    /// The empty string.
+    pub const EMPTY: Sym = Sym(None);
+
+    /// True for the empty string.
+    pub fn is_empty(self) -> bool {
+        self.0.is_none()
+    }
+}
+
+impl Default for Sym {
+    fn default() -> Self {
+        Sym::EMPTY
+    }
+}
+
+/// Owns the interned strings of one run.
+#[derive(Default)]
+pub struct Interner {
+    rodeo: Rodeo,
+}
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Interner({} strings)", self.rodeo.len())
+    }
+}
+
+impl Interner {
+    /// Creates an empty interner.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Interns `s`, returning its handle (the same handle for equal strings).
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if s.is_empty() {
+            Sym::EMPTY
+        } else {
+            Sym(Some(self.rodeo.get_or_intern(s)))
+        }
+    }
+
+    /// Returns the handle of `s` if it was interned before.
+    pub fn get(&self, s: &str) -> Option<Sym> {
+        if s.is_empty() {
+            Some(Sym::EMPTY)
+        } else {
+            self.rodeo.get(s).map(|k| Sym(Some(k)))
+        }
+    }
+
+    /// Resolves a handle to its string.
+    pub fn resolve(&self, sym: Sym) -> &str {
+        match sym.0 {
+            None => "",
+            Some(k) => self.rodeo.resolve(&k),
+        }
+    }
+
+    /// Number of distinct non-empty strings.
+    pub fn len(&self) -> usize {
+        self.rodeo.len()
+    }
+
+    /// True when nothing was interned.
+    pub fn is_empty(&self) -> bool {
+        self.rodeo.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_strings_share_a_handle_and_empty_is_free() {
+        let mut i = Interner::new();
+        let a = i.intern("PJSIP/201");
+        let b = i.intern("PJSIP/201");
+        assert_eq!(a, b);
+        assert_eq!(i.intern(""), Sym::EMPTY);
+        assert_eq!(i.resolve(a), "PJSIP/201");
+        assert_eq!(i.resolve(Sym::EMPTY), "");
+        assert_eq!(i.len(), 1);
+        assert_eq!(std::mem::size_of::<Sym>(), 4);
+    }
+}

@@ -1,0 +1,30 @@
+//! tollguard: finds telephone toll fraud in PBX call detail records.
+//!
+//! The library owns the whole pipeline; the binary (`src/main.rs`) only parses the command line,
+//! resolves one [`config::Config`] and maps errors to exit codes. Data flows one way:
+//!
+//! ```text
+//! input (files, globs, dirs, stdin, .gz) -> import::<format> -> Call
+//!   -> number::Classifier (memoized per dialled string: country, type, risk, rate)
+//!   -> analyze (group per subject, rules in parallel with rayon) -> Finding -> Incident
+//!   -> report::{terminal, json, csv}
+//! ```
+
+pub mod analyze;
+pub mod audit;
+pub mod calendar;
+pub mod call;
+pub mod cli;
+pub mod config;
+pub mod dialplan;
+pub mod error;
+pub mod import;
+pub mod input;
+pub mod intern;
+pub mod number;
+pub mod report;
+pub mod rules;
+pub mod synth;
+pub mod timeconv;
+
+pub use error::{Error, Result};

@@ -1,0 +1,161 @@
+//! The `tollguard` binary: parses the command line, resolves the configuration, calls the
+//! library and maps the outcome to exit codes (0 clean, 1 findings, 2 error).
+
+use anyhow::{bail, Context as _, Result};
+use clap::Parser;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use tollguard::cli::{AuditArgs, Cli, Command, Output};
+use tollguard::config::{Config, ConfigFile, Overrides};
+use tollguard::report::{self, Report};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            // A closed pipe (`tollguard ... | head`) is not an error.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("tollguard: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load(path: Option<&Path>) -> Result<ConfigFile> {
+    Ok(match path {
+        Some(p) => ConfigFile::load(p)?,
+        None => ConfigFile::default(),
+    })
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Audit(args) => audit(args),
+        Command::Init { path, force } => {
+            if path.as_os_str() == "-" {
+                std::io::stdout().write_all(tollguard::config::EXAMPLE.as_bytes())?;
+            } else {
+                if path.exists() && !force {
+                    bail!("{} exists; use --force to overwrite", path.display());
+                }
+                std::fs::write(&path, tollguard::config::EXAMPLE)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!("wrote {}", path.display());
+            }
+            Ok(0)
+        }
+        Command::Rules { config } => {
+            let c = Config::resolve(load(config.as_deref())?, Overrides::default())?;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{:<6} {:<14} {:<9} {:<8} SUMMARY",
+                "ID", "NAME", "SEVERITY", "ENABLED"
+            )?;
+            for e in tollguard::rules::REGISTRY {
+                let on = (e.build)(&c.rules).is_some();
+                writeln!(
+                    out,
+                    "{:<6} {:<14} {:<9} {:<8} {}",
+                    e.meta.id,
+                    e.meta.name,
+                    e.meta.default_severity.as_str(),
+                    if on { "yes" } else { "no" },
+                    e.meta.summary
+                )?;
+            }
+            Ok(0)
+        }
+        Command::Explain { rule, config } => {
+            let c = Config::resolve(load(config.as_deref())?, Overrides::default())?;
+            let Some(e) = tollguard::rules::lookup(&rule) else {
+                bail!("unknown rule `{rule}`; see `tollguard rules`");
+            };
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{} {} (default severity {})",
+                e.meta.id, e.meta.name, e.meta.default_severity
+            )?;
+            writeln!(out, "{}\n", e.meta.summary)?;
+            writeln!(out, "{}\n", e.meta.doc)?;
+            writeln!(out, "Current settings ([rules.{}]):", e.meta.name)?;
+            write!(out, "{}", (e.settings)(&c.rules))?;
+            Ok(0)
+        }
+        Command::Formats => {
+            let mut out = std::io::stdout().lock();
+            for f in tollguard::import::FORMATS {
+                writeln!(out, "{:<16} {}", f.name(), f.description())?;
+            }
+            Ok(0)
+        }
+        Command::Classify {
+            numbers,
+            config,
+            country,
+        } => {
+            let c = Config::resolve(
+                load(config.as_deref())?,
+                Overrides {
+                    country,
+                    ..Default::default()
+                },
+            )?;
+            let classifier = tollguard::number::Classifier::from_config(&c)?;
+            let mut out = std::io::stdout().lock();
+            for n in numbers {
+                let info = classifier.classify(&n);
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(&serde_json::json!({"dialled": n, "info": info}))?
+                )?;
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn audit(args: AuditArgs) -> Result<u8> {
+    let file = load(args.config.as_deref())?;
+    let config = Config::resolve(
+        file,
+        Overrides {
+            country: args.country,
+            tz: args.tz,
+            source_tz: args.source_tz,
+            format: args.format.clone(),
+            strict: args.strict,
+            fail_on: args.fail_on,
+            min_severity: args.min_severity,
+            carrier_deck: args.rate_deck.clone(),
+        },
+    )?;
+    let result = tollguard::audit::run(&config, &args.inputs)?;
+    let rep = Report::build(&config, &result);
+    let sink: Box<dyn Write> = match &args.out {
+        Some(p) => Box::new(
+            std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut w = BufWriter::new(sink);
+    match args.output {
+        Output::Terminal => report::terminal::render(&rep, &mut w)?,
+        Output::Json => report::json::render(&rep, &mut w)?,
+        Output::Csv => report::csv::render(&config, &rep, &result, &mut w)?,
+    }
+    w.flush()?;
+    Ok(u8::from(report::has_findings_at(
+        &rep,
+        config.report.fail_on,
+    )))
+}

@@ -1,0 +1,230 @@
+//! The terminal report: what a busy administrator reads in one minute.
+//!
+//! Most costly incident first, each with severity, who, when (site time), how much, where to,
+//! why, which CDR rows, and what to do; then one summary line. CDR-derived text is printed
+//! with control characters escaped, so a caller name cannot drive the terminal.
+
+use super::{IncidentView, Report};
+use chrono::DateTime;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// Escapes control characters (ANSI escape sequences, newlines) in CDR-derived text.
+pub fn clean(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+/// `1,234.50`.
+pub fn money(v: f64) -> String {
+    let s = format!("{:.2}", v.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    format!("{}{out}.{frac}", if v < 0.0 { "-" } else { "" })
+}
+
+/// `Sat 2026-10-17 01:10 – 05:48` (the second date only when it differs).
+pub fn span(start: &str, end: &str) -> String {
+    let (Ok(a), Ok(b)) = (
+        DateTime::parse_from_rfc3339(start),
+        DateTime::parse_from_rfc3339(end),
+    ) else {
+        return format!("{start} – {end}");
+    };
+    if a.date_naive() == b.date_naive() {
+        format!("{} – {}", a.format("%a %Y-%m-%d %H:%M"), b.format("%H:%M"))
+    } else {
+        format!(
+            "{} – {}",
+            a.format("%a %Y-%m-%d %H:%M"),
+            b.format("%a %Y-%m-%d %H:%M")
+        )
+    }
+}
+
+fn rows_of(report: &Report, inc: &IncidentView) -> String {
+    let mut by_file: BTreeMap<&str, (u32, u32, usize)> = BTreeMap::new();
+    for f in report.findings.iter().filter(|f| f.incident == inc.id) {
+        for r in &f.call_refs {
+            let e = by_file.entry(r.file.as_str()).or_insert((u32::MAX, 0, 0));
+            e.0 = e.0.min(r.line);
+            e.1 = e.1.max(r.line);
+            e.2 += 1;
+        }
+    }
+    by_file
+        .iter()
+        .map(|(f, (a, b, _))| {
+            if a == b {
+                format!("{} line {a}", clean(f))
+            } else {
+                format!("{} lines {a}-{b}", clean(f))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Writes the terminal report.
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    let cur = &report.site.currency;
+    let tz_note = match report.site.timezone_source {
+        crate::config::TzSource::System => " (this machine's zone; set --tz or [site] timezone)",
+        crate::config::TzSource::Fallback => " (unknown: assumed UTC; set --tz)",
+        _ => "",
+    };
+    if report.incidents.is_empty() {
+        writeln!(out, "tollguard: no suspicious activity found.")?;
+    } else {
+        let mut counts: BTreeMap<std::cmp::Reverse<crate::rules::Severity>, usize> =
+            BTreeMap::new();
+        for i in &report.incidents {
+            *counts.entry(std::cmp::Reverse(i.severity)).or_default() += 1;
+        }
+        let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {}", k.0)).collect();
+        writeln!(
+            out,
+            "tollguard: {} incident(s) ({}), estimated exposure {} {cur}",
+            report.incidents.len(),
+            parts.join(", "),
+            money(s.flagged_cost),
+        )?;
+    }
+    writeln!(
+        out,
+        "Times in {}{tz_note}; home country {}.",
+        report.site.timezone, report.site.country
+    )?;
+    for (n, inc) in report.incidents.iter().enumerate() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "#{} {:<8} {}  {}",
+            n + 1,
+            inc.severity.as_str().to_uppercase(),
+            clean(&inc.subject),
+            span(&inc.start, &inc.end)
+        )?;
+        writeln!(
+            out,
+            "   est. {} {cur} · {} calls ({} answered) · {:.0} min · rules: {}",
+            money(inc.estimated_cost),
+            inc.calls,
+            inc.answered,
+            inc.minutes,
+            inc.rules.join(", ")
+        )?;
+        if !inc.destinations.is_empty() {
+            let d: Vec<String> = inc
+                .destinations
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} {} ({} calls, {} {cur}{}; e.g. {})",
+                        d.country,
+                        d.country_name,
+                        d.calls,
+                        money(d.estimated_cost),
+                        if d.risk >= crate::number::risk::RiskTier::High {
+                            format!(", {} risk", d.risk.as_str())
+                        } else {
+                            String::new()
+                        },
+                        clean(&d.examples.join(", "))
+                    )
+                })
+                .collect();
+            writeln!(out, "   to:  {}", d.join("\n        "))?;
+        }
+        for f in report.findings.iter().filter(|f| f.incident == inc.id) {
+            writeln!(
+                out,
+                "   why: [{} {}] {}",
+                f.rule_id,
+                f.rule,
+                clean(&f.reason)
+            )?;
+        }
+        writeln!(out, "   rows: {}", rows_of(report, inc))?;
+        writeln!(out, "   do:  {}", inc.action)?;
+    }
+    if s.rows_rejected > 0 {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} row(s) rejected (first {} shown; nothing else was skipped):",
+            s.rows_rejected,
+            s.rejected.len()
+        )?;
+        for r in &s.rejected {
+            writeln!(
+                out,
+                "   {}:{}: {}",
+                clean(&r.file),
+                r.line,
+                clean(&r.message)
+            )?;
+        }
+    }
+    for f in s.files.iter().filter(|f| !f.note.is_empty()) {
+        writeln!(out, "note: {}: {}", clean(&f.file), clean(&f.note))?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Summary: {} rows read, {} rejected, {} calls analysed ({} external) from {} file(s), {} subjects, {:.2} s.",
+        s.rows_read,
+        s.rows_rejected,
+        s.calls,
+        s.external_calls,
+        s.files.iter().filter(|f| !f.format.is_empty()).count(),
+        s.subjects,
+        s.elapsed_ms as f64 / 1000.0
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(clean("a\x1b[31mred\nx"), "a\\u{1b}[31mred\\nx");
+        assert_eq!(clean("Müller <script>"), "Müller <script>");
+    }
+
+    #[test]
+    fn money_has_separators() {
+        assert_eq!(money(1234567.891), "1,234,567.89");
+        assert_eq!(money(12.5), "12.50");
+        assert_eq!(money(0.0), "0.00");
+        assert_eq!(money(-1000.0), "-1,000.00");
+    }
+
+    #[test]
+    fn spans_show_the_second_date_only_when_needed() {
+        assert_eq!(
+            span("2026-10-17T01:10:00+02:00", "2026-10-17T05:48:27+02:00"),
+            "Sat 2026-10-17 01:10 – 05:48"
+        );
+        assert_eq!(
+            span("2026-10-31T22:00:00+01:00", "2026-11-01T04:08:00+01:00"),
+            "Sat 2026-10-31 22:00 – Sun 2026-11-01 04:08"
+        );
+    }
+}

@@ -1,0 +1,334 @@
+//! Fraud heuristics: the [`Rule`] trait, the registry, severities and findings.
+//!
+//! A rule is one file plus one entry in [`REGISTRY`]: static metadata ([`RuleMeta`]: stable id,
+//! kebab-case name, default severity, summary, long documentation in a fixed outline), typed
+//! settings (a serde struct with defaults, `[rules.<name>]` in the config) and a `check` over one
+//! subject's calls, sorted by start. Rules hold no mutable state, so the analyzer runs them on
+//! all subjects in parallel. `tollguard rules` and `tollguard explain` are generated from here.
+
+pub mod off_hours;
+pub mod premium_rate;
+pub mod volume;
+
+use crate::call::{Call, CallTable, SubjectId};
+use crate::config::Config;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// How urgent a finding is.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing, no action.
+    Info,
+    /// Look when convenient.
+    Low,
+    /// Look today.
+    #[default]
+    Medium,
+    /// Act now: money is probably being lost.
+    High,
+    /// Act now: large, ongoing loss.
+    Critical,
+}
+
+impl Severity {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// All severities, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown severity `{s}` (info, low, medium, high, critical)"))
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Static description of a rule.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable id, e.g. `TG001`. Never reused.
+    pub id: &'static str,
+    /// Stable kebab-case name, also the config section `[rules.<name>]`.
+    pub name: &'static str,
+    /// Severity of a typical finding (actual severity is computed per finding).
+    pub default_severity: Severity,
+    /// One line.
+    pub summary: &'static str,
+    /// Long documentation: What it detects / Why it matters / Example / Tuning.
+    pub doc: &'static str,
+}
+
+/// What a rule found: one suspicious episode of one subject.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The rule's metadata.
+    pub rule: &'static RuleMeta,
+    /// Computed severity.
+    pub severity: Severity,
+    /// Subject.
+    pub subject: SubjectId,
+    /// First call start (UTC seconds).
+    pub start: i64,
+    /// Last call end (UTC seconds).
+    pub end: i64,
+    /// Indices into [`CallTable::calls`] of the calls behind the finding.
+    pub calls: Vec<usize>,
+    /// Why it fired, in one or two sentences with the numbers that matter.
+    pub reason: String,
+}
+
+/// One subject's calls, sorted by start, as handed to rules.
+#[derive(Debug, Clone, Copy)]
+pub struct Group<'a> {
+    /// The subject.
+    pub subject: SubjectId,
+    /// Index of `calls[0]` in the table.
+    pub base: usize,
+    /// The calls.
+    pub calls: &'a [Call],
+}
+
+/// What every rule may read.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// All calls and their tables.
+    pub table: &'a CallTable,
+    /// The resolved configuration.
+    pub config: &'a Config,
+}
+
+/// A fraud heuristic.
+pub trait Rule: Send + Sync {
+    /// Static metadata.
+    fn meta(&self) -> &'static RuleMeta;
+    /// Checks one subject's calls and appends findings.
+    fn check(&self, group: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>);
+}
+
+/// `[rules.*]`: every rule's settings.
+#[derive(Debug, Default, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesSettings {
+    /// `[rules.premium-rate]`.
+    #[serde(rename = "premium-rate")]
+    pub premium_rate: premium_rate::Settings,
+    /// `[rules.off-hours]`.
+    #[serde(rename = "off-hours")]
+    pub off_hours: off_hours::Settings,
+    /// `[rules.volume]`.
+    pub volume: volume::Settings,
+}
+
+/// One registry entry: metadata, constructor, settings as TOML (for `explain`).
+pub struct RuleEntry {
+    /// Metadata.
+    pub meta: &'static RuleMeta,
+    /// Builds the rule from settings; `None` when disabled.
+    pub build: fn(&RulesSettings) -> Option<Box<dyn Rule>>,
+    /// The rule's current settings as a TOML table.
+    pub settings: fn(&RulesSettings) -> String,
+}
+
+/// All rules, in id order.
+pub static REGISTRY: &[RuleEntry] = &[
+    RuleEntry {
+        meta: &premium_rate::META,
+        build: |s| premium_rate::PremiumRate::build(&s.premium_rate),
+        settings: |s| toml_of(&s.premium_rate),
+    },
+    RuleEntry {
+        meta: &off_hours::META,
+        build: |s| off_hours::OffHoursRule::build(&s.off_hours),
+        settings: |s| toml_of(&s.off_hours),
+    },
+    RuleEntry {
+        meta: &volume::META,
+        build: |s| volume::Volume::build(&s.volume),
+        settings: |s| toml_of(&s.volume),
+    },
+];
+
+fn toml_of<T: Serialize>(v: &T) -> String {
+    toml::to_string(v).unwrap_or_default()
+}
+
+/// The enabled rules.
+pub fn enabled(settings: &RulesSettings) -> Vec<Box<dyn Rule>> {
+    REGISTRY
+        .iter()
+        .filter_map(|e| (e.build)(settings))
+        .collect()
+}
+
+/// Finds a rule by id (`TG001`) or name (`premium-rate`), case-insensitively.
+pub fn lookup(key: &str) -> Option<&'static RuleEntry> {
+    REGISTRY
+        .iter()
+        .find(|e| e.meta.id.eq_ignore_ascii_case(key) || e.meta.name.eq_ignore_ascii_case(key))
+}
+
+/// Money bands shared by rules: the estimated cost alone raises severity to at least this.
+/// Documented in the README: 100 (site currency) is a painful day for a small office, 1,000 is
+/// the size of a typical IRSF weekend's first hours.
+pub fn cost_floor(cost: f64) -> Severity {
+    if cost >= 1000.0 {
+        Severity::Critical
+    } else if cost >= 100.0 {
+        Severity::High
+    } else if cost >= 10.0 {
+        Severity::Medium
+    } else {
+        Severity::Info
+    }
+}
+
+/// Splits `indices` (sorted by start) into clusters where each call starts within `gap` seconds
+/// of the previous cluster member's end.
+pub fn clusters(table: &CallTable, indices: &[usize], gap: i64) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut last_end = i64::MIN;
+    for &i in indices {
+        let c = &table.calls[i];
+        match out.last_mut() {
+            Some(cur) if c.start <= last_end.saturating_add(gap) => {
+                cur.push(i);
+                last_end = last_end.max(c.end());
+            }
+            _ => {
+                out.push(vec![i]);
+                last_end = c.end();
+            }
+        }
+    }
+    out
+}
+
+/// Sums of a set of calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Totals {
+    /// Calls.
+    pub calls: usize,
+    /// Calls with talk time.
+    pub connected: usize,
+    /// Billable minutes.
+    pub minutes: f64,
+    /// Estimated cost.
+    pub cost: f64,
+    /// Earliest start.
+    pub start: i64,
+    /// Latest end.
+    pub end: i64,
+}
+
+impl Totals {
+    /// Totals of the calls at `indices`.
+    pub fn of(table: &CallTable, indices: &[usize]) -> Totals {
+        let mut t = Totals {
+            start: i64::MAX,
+            end: i64::MIN,
+            ..Default::default()
+        };
+        for &i in indices {
+            let c = &table.calls[i];
+            t.calls += 1;
+            t.connected += usize::from(c.is_connected());
+            t.minutes += c.minutes();
+            t.cost += table.cost(i);
+            t.start = t.start.min(c.start);
+            t.end = t.end.max(c.end());
+        }
+        t
+    }
+}
+
+/// Builds a finding from calls, computing the time span.
+pub fn finding(
+    rule: &'static RuleMeta,
+    severity: Severity,
+    subject: SubjectId,
+    table: &CallTable,
+    calls: Vec<usize>,
+    reason: String,
+) -> Finding {
+    let t = Totals::of(table, &calls);
+    Finding {
+        rule,
+        severity,
+        subject,
+        start: t.start,
+        end: t.end,
+        calls,
+        reason,
+    }
+}
+
+/// Formats money for reasons: `123.45 EUR`.
+pub fn money(v: f64, currency: &str) -> String {
+    format!("{v:.2} {currency}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_consistent() {
+        let mut ids = std::collections::HashSet::new();
+        let mut names = std::collections::HashSet::new();
+        for e in REGISTRY {
+            let m = e.meta;
+            assert!(ids.insert(m.id), "duplicate id {}", m.id);
+            assert!(names.insert(m.name), "duplicate name {}", m.name);
+            assert!(m.id.starts_with("TG") && m.id.len() == 5, "{}", m.id);
+            assert!(
+                m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                m.name
+            );
+            assert!(!m.summary.is_empty());
+            for part in ["What it detects", "Why it matters", "Example", "Tuning"] {
+                assert!(m.doc.contains(part), "{} doc lacks {part}", m.id);
+            }
+            let settings = (e.settings)(&RulesSettings::default());
+            assert!(settings.contains("enabled"), "{}: {settings}", m.id);
+            assert!(lookup(m.id).is_some() && lookup(m.name).is_some());
+        }
+        assert_eq!(enabled(&RulesSettings::default()).len(), REGISTRY.len());
+    }
+
+    #[test]
+    fn severities_order_and_parse() {
+        assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
+        assert_eq!("HIGH".parse::<Severity>().unwrap(), Severity::High);
+        assert!("urgent".parse::<Severity>().is_err());
+    }
+}

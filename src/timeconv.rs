@@ -1,0 +1,266 @@
+//! CDR timestamps to absolute instants.
+//!
+//! PBXs write wall-clock times without a zone marker (Asterisk: server local time unless
+//! `usegmtime=yes`). [`LocalResolver`] turns them into UTC seconds in the time zone the user
+//! states, memoizing the zone offset per local hour (so chrono-tz's lookup runs once per hour of
+//! data, not once per row), and resolving the two DST traps explicitly:
+//! - a time in the autumn overlap (02:30 happens twice) takes the reading that agrees with the
+//!   row's own end time and duration, else the earlier one;
+//! - a time in the spring gap (02:30 never happens) is read with the offset in force before the
+//!   change, which is what a PBX clock that had not yet jumped would have written.
+
+use chrono::{NaiveDate, NaiveDateTime, Offset, TimeZone};
+use chrono_tz::Tz;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// Parses `YYYY-MM-DD HH:MM:SS` (also with `/` or `T`, optional fraction, optional trailing
+/// `Z`), by hand for the common fixed-width shape and with chrono for the rest.
+pub fn parse_timestamp(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() >= 19
+        && (b[4] == b'-' || b[4] == b'/')
+        && b[7] == b[4]
+        && (b[10] == b' ' || b[10] == b'T')
+        && b[13] == b':'
+        && b[16] == b':'
+    {
+        let num = |r: std::ops::Range<usize>| -> Option<u32> {
+            let mut v = 0u32;
+            for &c in &b[r] {
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                v = v * 10 + u32::from(c - b'0');
+            }
+            Some(v)
+        };
+        let rest = &s[19..];
+        let rest_ok = rest.is_empty()
+            || rest == "Z"
+            || (rest.starts_with('.')
+                && rest[1..]
+                    .trim_end_matches('Z')
+                    .bytes()
+                    .all(|c| c.is_ascii_digit()));
+        if rest_ok {
+            let d = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+            return d.and_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?);
+        }
+    }
+    // Unpadded variants (`2020/2/10 22:41`, `2020-02-10 9:05:00`) as Excel writes them.
+    const FORMATS: &[&str] = &[
+        "%Y-%m-%d %H:%M:%S",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M",
+    ];
+    FORMATS
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+}
+
+#[derive(Clone, Copy, Debug)]
+enum HourOffset {
+    Single(i32),
+    /// Overlap: earlier reading's offset, later reading's offset.
+    Ambiguous(i32, i32),
+    /// Gap: offset in force before the change.
+    Gap(i32),
+}
+
+/// Converts wall-clock times of one zone to UTC seconds, memoized per local hour.
+#[derive(Debug)]
+pub struct LocalResolver {
+    tz: Tz,
+    cache: RefCell<HashMap<i64, HourOffset>>,
+}
+
+impl LocalResolver {
+    /// A resolver for `tz`.
+    pub fn new(tz: Tz) -> Self {
+        LocalResolver {
+            tz,
+            cache: RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn offset(&self, local: NaiveDateTime) -> HourOffset {
+        let hour = local.and_utc().timestamp().div_euclid(3600);
+        if let Some(o) = self.cache.borrow().get(&hour) {
+            return *o;
+        }
+        // Offsets only change on the hour in every zone this tool meets in CDRs (half-hour
+        // zones change on the hour too), so probing the hour start and end is enough.
+        let probe = |t: NaiveDateTime| match self.tz.offset_from_local_datetime(&t) {
+            chrono::LocalResult::Single(o) => HourOffset::Single(o.fix().local_minus_utc()),
+            chrono::LocalResult::Ambiguous(a, b) => {
+                HourOffset::Ambiguous(a.fix().local_minus_utc(), b.fix().local_minus_utc())
+            }
+            chrono::LocalResult::None => {
+                let before = t - chrono::Duration::hours(3);
+                let o = self
+                    .tz
+                    .offset_from_utc_datetime(&before)
+                    .fix()
+                    .local_minus_utc();
+                HourOffset::Gap(o)
+            }
+        };
+        let start = chrono::DateTime::from_timestamp(hour * 3600, 0)
+            .unwrap()
+            .naive_utc();
+        if let (HourOffset::Single(x), HourOffset::Single(y)) =
+            (probe(start), probe(start + chrono::Duration::seconds(3599)))
+        {
+            if x == y {
+                self.cache.borrow_mut().insert(hour, HourOffset::Single(x));
+                return HourOffset::Single(x);
+            }
+        }
+        // The hour of a DST change: exact lookup, not cached (two hours a year).
+        probe(local)
+    }
+
+    /// UTC seconds of a wall-clock time; `hint_end` (the row's end time and duration) settles
+    /// the autumn overlap.
+    pub fn to_utc(&self, local: NaiveDateTime, hint_end: Option<(NaiveDateTime, u32)>) -> i64 {
+        let naive = local.and_utc().timestamp();
+        match self.offset(local) {
+            HourOffset::Single(o) | HourOffset::Gap(o) => naive - i64::from(o),
+            HourOffset::Ambiguous(early, late) => {
+                let first = naive - i64::from(early);
+                let second = naive - i64::from(late);
+                if let Some((end_local, duration)) = hint_end {
+                    let end_naive = end_local.and_utc().timestamp();
+                    // Which start reading makes start + duration land on the written end?
+                    let matches = |start: i64| {
+                        let end = start + i64::from(duration);
+                        let o = self.tz.offset_from_utc_datetime(
+                            &chrono::DateTime::from_timestamp(end, 0)
+                                .unwrap()
+                                .naive_utc(),
+                        );
+                        end + i64::from(o.fix().local_minus_utc()) == end_naive
+                    };
+                    if !matches(first) && matches(second) {
+                        return second;
+                    }
+                }
+                first
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Europe::Berlin;
+
+    fn t(s: &str) -> NaiveDateTime {
+        parse_timestamp(s).unwrap()
+    }
+    fn utc(s: &str) -> i64 {
+        t(s).and_utc().timestamp()
+    }
+
+    #[test]
+    fn parses_the_shapes_pbxs_write() {
+        let want = NaiveDate::from_ymd_opt(2026, 3, 7)
+            .unwrap()
+            .and_hms_opt(2, 14, 5)
+            .unwrap();
+        for s in [
+            "2026-03-07 02:14:05",
+            "2026/03/07 02:14:05",
+            "2026-03-07T02:14:05",
+            "2026-03-07T02:14:05Z",
+            "2026-03-07 02:14:05.123456",
+            "2026/3/7 2:14:05",
+        ] {
+            assert_eq!(parse_timestamp(s), Some(want), "{s}");
+        }
+        assert_eq!(
+            parse_timestamp("2020/2/10 22:41").unwrap().to_string(),
+            "2020-02-10 22:41:00"
+        );
+        for bad in [
+            "",
+            "2026-13-07 02:14:05",
+            "2026-02-30 10:00:00",
+            "yesterday",
+            "2026-03-07 25:00:00",
+            "2026-03-07 0x:14:05",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn ordinary_times_use_the_zone_offset() {
+        let r = LocalResolver::new(Berlin);
+        assert_eq!(
+            r.to_utc(t("2026-07-01 12:00:00"), None),
+            utc("2026-07-01 10:00:00")
+        );
+        assert_eq!(
+            r.to_utc(t("2026-01-01 12:00:00"), None),
+            utc("2026-01-01 11:00:00")
+        );
+    }
+
+    #[test]
+    fn spring_gap_reads_with_the_old_offset() {
+        // 2026-03-29 02:30 does not exist in Berlin; with CET (+1) it is 01:30 UTC.
+        let r = LocalResolver::new(Berlin);
+        assert_eq!(
+            r.to_utc(t("2026-03-29 02:30:00"), None),
+            utc("2026-03-29 01:30:00")
+        );
+        assert_eq!(
+            r.to_utc(t("2026-03-29 03:30:00"), None),
+            utc("2026-03-29 01:30:00")
+        );
+    }
+
+    #[test]
+    fn autumn_overlap_uses_the_end_time_to_choose() {
+        // 2026-10-25 02:30 happens twice in Berlin: 00:30 UTC (CEST) and 01:30 UTC (CET).
+        let r = LocalResolver::new(Berlin);
+        // No hint: the earlier reading.
+        assert_eq!(
+            r.to_utc(t("2026-10-25 02:30:00"), None),
+            utc("2026-10-25 00:30:00")
+        );
+        // A 10-minute call written as ending 02:40: both readings fit, earlier wins.
+        let hint = Some((t("2026-10-25 02:40:00"), 600));
+        assert_eq!(
+            r.to_utc(t("2026-10-25 02:30:00"), hint),
+            utc("2026-10-25 00:30:00")
+        );
+        // A 60-minute call from 02:30 ending 02:30 local: started in summer time (00:30 UTC),
+        // ended in winter time (01:30 UTC).
+        let hint = Some((t("2026-10-25 02:30:00"), 3600));
+        assert_eq!(
+            r.to_utc(t("2026-10-25 02:30:00"), hint),
+            utc("2026-10-25 00:30:00")
+        );
+        // A 20-minute call ending 03:10 local (02:10 UTC): it started 01:50 UTC, the second 02:50.
+        let hint = Some((t("2026-10-25 03:10:00"), 1200));
+        assert_eq!(
+            r.to_utc(t("2026-10-25 02:50:00"), hint),
+            utc("2026-10-25 01:50:00")
+        );
+    }
+
+    #[test]
+    fn utc_zone_is_identity() {
+        let r = LocalResolver::new(Tz::UTC);
+        assert_eq!(
+            r.to_utc(t("2026-10-25 02:30:00"), None),
+            utc("2026-10-25 02:30:00")
+        );
+    }
+}
