@@ -28,6 +28,18 @@ pub struct AuditResult {
 /// Audits `inputs` (paths, globs, directories, `-`) with `config`.
 pub fn run(config: &Config, inputs: &[String]) -> Result<AuditResult> {
     let t0 = Instant::now();
+    let (mut table, stats) = import(config, inputs)?;
+    let analysis = analyze::analyze(&mut table, config);
+    Ok(AuditResult {
+        table,
+        stats,
+        analysis,
+        elapsed: t0.elapsed(),
+    })
+}
+
+/// Imports and classifies `inputs` without analysing them (calls stay in input order).
+pub fn import(config: &Config, inputs: &[String]) -> Result<(CallTable, ImportStats)> {
     if inputs.is_empty() {
         return Err(Error::Invalid(
             "no input given (a file, a directory, a glob or -)".into(),
@@ -42,12 +54,5 @@ pub fn run(config: &Config, inputs: &[String]) -> Result<AuditResult> {
         strict: config.import.strict,
     };
     let stats = import::import_all(&sources, &mut builder, &opts)?;
-    let mut table = builder.table;
-    let analysis = analyze::analyze(&mut table, config);
-    Ok(AuditResult {
-        table,
-        stats,
-        analysis,
-        elapsed: t0.elapsed(),
-    })
+    Ok((builder.table, stats))
 }

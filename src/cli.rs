@@ -47,6 +47,8 @@ pub enum Command {
     },
     /// List the CDR formats tollguard reads.
     Formats,
+    /// Print the normalized calls as CSV, then the rejected rows (to check an importer).
+    Normalize(NormalizeArgs),
     /// Show how numbers are classified (country, type, risk, rate) with the site settings.
     Classify {
         /// Dialled numbers, as the PBX would log them.
@@ -59,6 +61,29 @@ pub enum Command {
         #[arg(long)]
         country: Option<Country>,
     },
+}
+
+/// Options of `normalize`.
+#[derive(Debug, clap::Args)]
+pub struct NormalizeArgs {
+    /// CDR files, directories, glob patterns, or `-` for stdin.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// Input format (default: detect per file).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Configuration file.
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// Home country, ISO 3166 alpha-2.
+    #[arg(long)]
+    pub country: Option<Country>,
+    /// Site time zone, IANA name.
+    #[arg(long)]
+    pub tz: Option<TimeZone>,
+    /// Time zone of the CDR timestamps, if not the site's.
+    #[arg(long)]
+    pub source_tz: Option<TimeZone>,
 }
 
 /// Output formats of `audit`.

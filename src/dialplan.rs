@@ -142,6 +142,29 @@ impl DialPlan {
         ChannelKind::Other(peer)
     }
 
+    /// The external number a forwarded call was relayed to: the dialled number if it is one,
+    /// else the number in a `Local/NUMBER@...` destination channel, else the first external
+    /// number among the `Dial()` targets in `lastdata` (`PJSIP/0044...@trunk`,
+    /// `SIP/trunk/0044...`, `Local/0044...@from-internal`). Falls back to the dialled number.
+    pub fn relayed_to<'a>(&self, dst: &'a str, dst_channel: &'a str, lastdata: &'a str) -> &'a str {
+        if self.is_external_number(dst) {
+            return dst;
+        }
+        if let ChannelKind::Local(n, true) = self.channel(dst_channel) {
+            return n;
+        }
+        let targets = lastdata.split([',', '|']).next().unwrap_or("");
+        for target in targets.split('&') {
+            let resource = target.split_once('/').map(|(_, r)| r).unwrap_or(target);
+            for part in resource.split(['/', '@', ';']) {
+                if self.is_external_number(part) {
+                    return part;
+                }
+            }
+        }
+        dst
+    }
+
     /// True when `context` is an inbound (from-the-outside) context.
     pub fn is_inbound_context(&self, context: &str) -> bool {
         !context.is_empty() && self.inbound.is_match(context)
@@ -350,9 +373,33 @@ mod tests {
     }
 
     #[test]
+    fn forwarded_calls_are_priced_on_the_relay_target() {
+        let p = plan();
+        assert_eq!(
+            p.relayed_to("210", "PJSIP/telekom-04", "PJSIP/0088216123456@telekom,60"),
+            "0088216123456"
+        );
+        assert_eq!(
+            p.relayed_to("210", "SIP/telekom-04", "SIP/telekom/004420794600,30,tT"),
+            "004420794600"
+        );
+        assert_eq!(
+            p.relayed_to("210", "Local/0088216123456@from-internal-1;1", ""),
+            "0088216123456"
+        );
+        assert_eq!(p.relayed_to("0088216123456", "", ""), "0088216123456");
+        assert_eq!(
+            p.relayed_to("210", "PJSIP/telekom-04", "PJSIP/205&PJSIP/206,20"),
+            "210"
+        );
+    }
+
+    #[test]
     fn configured_trunks_and_inbound_contexts() {
-        let mut s = SiteSettings::default();
-        s.trunks = vec!["PJSIP/4930*".into()];
+        let s = SiteSettings {
+            trunks: vec!["PJSIP/4930*".into()],
+            ..Default::default()
+        };
         let p = DialPlan::new(&s).unwrap();
         // A trunk whose peer name is all digits (a provider account number) would look like an
         // extension without the pattern.
@@ -366,8 +413,10 @@ mod tests {
 
     #[test]
     fn account_subjects_when_asked() {
-        let mut s = SiteSettings::default();
-        s.subject_by = SubjectBy::Account;
+        let s = SiteSettings {
+            subject_by: SubjectBy::Account,
+            ..Default::default()
+        };
         let p = DialPlan::new(&s).unwrap();
         let r = p.route(&RowChannels {
             src: "201",

@@ -125,7 +125,7 @@ mod tests {
             std::fs::write(p, "x").unwrap();
         }
         let d = dir.path().to_string_lossy().to_string();
-        let got: Vec<String> = resolve(&[d.clone()])
+        let got: Vec<String> = resolve(std::slice::from_ref(&d))
             .unwrap()
             .iter()
             .map(|s| {

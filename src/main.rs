@@ -97,6 +97,23 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
+        Command::Normalize(args) => {
+            let config = Config::resolve(
+                load(args.config.as_deref())?,
+                Overrides {
+                    country: args.country,
+                    tz: args.tz,
+                    source_tz: args.source_tz,
+                    format: args.format.clone(),
+                    ..Default::default()
+                },
+            )?;
+            let (table, stats) = tollguard::audit::import(&config, &args.inputs)?;
+            let mut w = BufWriter::new(std::io::stdout().lock());
+            report::normalized::render(&table, &stats, &mut w)?;
+            w.flush()?;
+            Ok(0)
+        }
         Command::Classify {
             numbers,
             config,

@@ -49,14 +49,13 @@ impl Format for AsteriskCsv {
                 "expected 16, 17, 18, 19 or 21 fields (Asterisk cdr_csv), found {n}: an unescaped quote or comma in a field, or a truncated line?"
             ));
         }
-        let (start, answer, end, duration, billsec) =
-            asterisk_timing(f.get(9), f.get(10), f.get(11), f.get(12), f.get(13))?;
+        let t = asterisk_timing(f.get(9), f.get(10), f.get(11), f.get(12), f.get(13))?;
         Ok(RawRow {
-            start: Some(start),
-            answer,
-            end,
-            duration,
-            billsec,
+            start: Some(t.start),
+            answer: t.answer,
+            end: t.end,
+            duration: t.duration,
+            billsec: t.billsec,
             account: f.get(0),
             src: f.get(1),
             dst: f.get(2),
@@ -64,6 +63,7 @@ impl Format for AsteriskCsv {
             clid: f.get(4),
             channel: f.get(5),
             dst_channel: f.get(6),
+            lastdata: f.get(8),
             disposition: asterisk_disposition(f.get(14))?,
             call_id: if n >= 17 { f.get(16) } else { "" },
             linked_id: if n >= 21 { f.get(19) } else { "" },

@@ -43,20 +43,20 @@ impl Format for AsteriskCustom {
                 "expected 19 fields (Asterisk cdr_custom legacy mapping), found {n}: an unescaped quote or comma in a field, or a truncated line?"
             ));
         }
-        let (start, answer, end, duration, billsec) =
-            asterisk_timing(f.get(8), f.get(9), f.get(10), f.get(11), f.get(12))?;
+        let t = asterisk_timing(f.get(8), f.get(9), f.get(10), f.get(11), f.get(12))?;
         Ok(RawRow {
-            start: Some(start),
-            answer,
-            end,
-            duration,
-            billsec,
+            start: Some(t.start),
+            answer: t.answer,
+            end: t.end,
+            duration: t.duration,
+            billsec: t.billsec,
             clid: f.get(0),
             src: f.get(1),
             dst: f.get(2),
             context: f.get(3),
             channel: f.get(4),
             dst_channel: f.get(5),
+            lastdata: f.get(7),
             disposition: asterisk_disposition(f.get(13))?,
             account: f.get(15),
             call_id: f.get(16),

@@ -34,14 +34,12 @@ fn layout_of(header: &[String]) -> Option<Layout> {
             )
         })
         .collect();
-    REQUIRED
-        .iter()
-        .all(|c| columns.contains_key(*c))
-        .then(|| Layout {
-            header_rows: 1,
-            width: header.len(),
-            columns,
-        })
+    let complete = REQUIRED.iter().all(|c| columns.contains_key(*c));
+    complete.then_some(Layout {
+        header_rows: 1,
+        width: header.len(),
+        columns,
+    })
 }
 
 impl Format for FreePbx {
@@ -76,20 +74,20 @@ impl Format for FreePbx {
             ));
         }
         let col = |name: &str| layout.columns.get(name).map(|&i| f.get(i)).unwrap_or("");
-        let (start, _, _, duration, billsec) =
-            asterisk_timing(col("calldate"), "", "", col("duration"), col("billsec"))?;
+        let t = asterisk_timing(col("calldate"), "", "", col("duration"), col("billsec"))?;
         let clid = col("clid");
         Ok(RawRow {
-            start: Some(start),
+            start: Some(t.start),
             answer: None,
             end: None,
-            duration,
-            billsec,
+            duration: t.duration,
+            billsec: t.billsec,
             src: col("src"),
             dst: col("dst"),
             clid: if clid.is_empty() { col("cnam") } else { clid },
             channel: col("channel"),
             dst_channel: col("dstchannel"),
+            lastdata: col("lastdata"),
             context: col("dcontext"),
             disposition: asterisk_disposition(col("disposition"))?,
             account: col("accountcode"),

@@ -61,6 +61,8 @@ pub struct RawRow<'a> {
     pub dst_channel: &'a str,
     /// Destination context.
     pub context: &'a str,
+    /// Arguments of the last application (`Dial(...)` targets), if the format has them.
+    pub lastdata: &'a str,
     /// Disposition.
     pub disposition: Disposition,
     /// Account code.
@@ -158,8 +160,12 @@ pub fn format_by_name(name: &str) -> Option<&'static dyn Format> {
 
 /// Bytes read ahead for sniffing.
 pub const SNIFF_BYTES: usize = 64 * 1024;
-/// Minimum sniff score to accept a format.
-pub const MIN_CONFIDENCE: u8 = 60;
+/// Minimum sniff score to accept a format. Deliberately low: a damaged file whose rows are
+/// half broken must still be read (its bad rows are each reported), as long as one format is
+/// clearly ahead of the others; a low score is shown as a note.
+pub const MIN_CONFIDENCE: u8 = 30;
+/// Below this score the file note warns about low confidence.
+pub const LOW_CONFIDENCE: u8 = 80;
 
 /// One rejected row.
 #[derive(Debug, Clone, Serialize)]
@@ -253,15 +259,23 @@ impl<'c> Builder<'c> {
         });
         let t = &mut self.table;
         let dialled = t.strings.intern(row.dst.trim());
-        let number = if matches!(routing.direction, Direction::Internal) || dialled.is_empty() {
+        // Only calls that leave the PBX have a destination worth classifying; a forwarded call
+        // is priced on the number it was relayed to, not on the DID it came in on.
+        let destination = match routing.direction {
+            Direction::Outbound | Direction::Unknown => row.dst.trim(),
+            Direction::Forwarded => self.plan.relayed_to(row.dst, row.dst_channel, row.lastdata),
+            Direction::Inbound | Direction::Internal => "",
+        };
+        let key = t.strings.intern(destination);
+        let number = if key.is_empty() {
             NO_NUMBER
-        } else if let Some(&id) = self.number_cache.get(&dialled) {
+        } else if let Some(&id) = self.number_cache.get(&key) {
             id
         } else {
-            let info = self.classifier.classify(t.strings.resolve(dialled));
+            let info = self.classifier.classify(destination);
             let id = t.numbers.len() as u32;
             t.numbers.push(info);
-            self.number_cache.insert(dialled, id);
+            self.number_cache.insert(key, id);
             id
         };
         let subject_name = t.strings.intern(routing.subject);
@@ -324,7 +338,7 @@ pub fn detect(sample: &Sample) -> Result<(&'static dyn Format, u8, Layout), Stri
         .iter()
         .filter_map(|f| f.sniff(sample).map(|(s, l)| (*f, s, l)))
         .collect();
-    scored.sort_by(|a, b| b.1.cmp(&a.1));
+    scored.sort_by_key(|x| std::cmp::Reverse(x.1));
     match scored.as_slice() {
         [] => Err(
             "no known CDR format fits (see `tollguard formats`; force one with --format)".into(),
@@ -384,10 +398,11 @@ fn import_one(
     let label = source.label();
     let mut reader = input::open(source)?;
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    (&mut reader)
+    // A read error here (a truncated gzip stream) keeps what was read; it is reported below.
+    let head_error = (&mut reader)
         .take(SNIFF_BYTES as u64)
         .read_to_end(&mut head)
-        .map_err(|e| Error::io(&source.path, e))?;
+        .err();
     let mut fs = FileStats {
         file: label.clone(),
         format: String::new(),
@@ -398,6 +413,9 @@ fn import_one(
         note: String::new(),
     };
     if head.iter().all(|b| b.is_ascii_whitespace()) {
+        if let Some(e) = head_error {
+            return Err(Error::io(&source.path, e));
+        }
         fs.note = "empty file".into();
         return Ok(fs);
     }
@@ -428,9 +446,19 @@ fn import_one(
     };
     fs.format = format.name().to_string();
     fs.confidence = confidence;
+    if confidence < LOW_CONFIDENCE {
+        fs.note = format!(
+            "read as {} although only {confidence}% of the first rows fit: damaged or not this format?",
+            format.name()
+        );
+    }
     let file_index = builder.table.files.len() as u32;
     builder.table.files.push(label.clone());
-    let stream = Cursor::new(head).chain(reader);
+    let stream: Box<dyn Read> = if head_error.is_some() {
+        Box::new(Cursor::new(head))
+    } else {
+        Box::new(Cursor::new(head).chain(reader))
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -481,6 +509,17 @@ fn import_one(
             reject(&mut fs, stats, opts, &label, line, message)?;
         }
     }
+    if let Some(e) = head_error {
+        let line = rdr.position().line();
+        reject(
+            &mut fs,
+            stats,
+            opts,
+            &label,
+            line,
+            format!("read error, rest of file skipped: {e}"),
+        )?;
+    }
     if fs.rows_read == 0 && fs.note.is_empty() {
         fs.note = "no data rows".into();
     }
@@ -529,24 +568,19 @@ pub fn excerpt(s: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn caller_names_are_extracted() {
-        assert_eq!(caller_name("\"Anna Schmidt\" <201>"), "Anna Schmidt");
-        assert_eq!(caller_name("Reception <201>"), "Reception");
-        assert_eq!(caller_name("<201>"), "");
-        assert_eq!(caller_name("just a name"), "just a name");
-        assert_eq!(caller_name("\"a <b> c\" <201>"), "a <b> c");
-    }
-
-    #[test]
-    fn excerpts_are_short_and_escaped() {
-        assert_eq!(excerpt("a\nb"), "a\\nb");
-        assert!(excerpt(&"x".repeat(100)).ends_with('…'));
-    }
+/// Timing fields of one row.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Start.
+    pub start: Stamp,
+    /// Answer, if written.
+    pub answer: Option<Stamp>,
+    /// End, if written.
+    pub end: Option<Stamp>,
+    /// Total seconds.
+    pub duration: u32,
+    /// Billable seconds.
+    pub billsec: u32,
 }
 
 /// Parses the timing fields the Asterisk family shares: start, optional answer and end,
@@ -557,7 +591,7 @@ pub fn asterisk_timing(
     end: &str,
     duration: &str,
     billsec: &str,
-) -> Result<(Stamp, Option<Stamp>, Option<Stamp>, u32, u32), String> {
+) -> Result<Timing, String> {
     let ts = |s: &str, what: &str| -> Result<Option<Stamp>, String> {
         let t = s.trim();
         if t.is_empty() {
@@ -582,7 +616,13 @@ pub fn asterisk_timing(
             "billsec {billsec} exceeds duration {duration}: fields shifted?"
         ));
     }
-    Ok((start, answer, end, duration, billsec))
+    Ok(Timing {
+        start,
+        answer,
+        end,
+        duration,
+        billsec,
+    })
 }
 
 /// Parses an Asterisk disposition, rejecting unknown values (a sign of shifted fields).
@@ -590,5 +630,25 @@ pub fn asterisk_disposition(s: &str) -> Result<Disposition, String> {
     match Disposition::parse_asterisk(s) {
         Disposition::Unknown => Err(format!("unknown disposition `{}`", excerpt(s))),
         d => Ok(d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caller_names_are_extracted() {
+        assert_eq!(caller_name("\"Anna Schmidt\" <201>"), "Anna Schmidt");
+        assert_eq!(caller_name("Reception <201>"), "Reception");
+        assert_eq!(caller_name("<201>"), "");
+        assert_eq!(caller_name("just a name"), "just a name");
+        assert_eq!(caller_name("\"a <b> c\" <201>"), "a <b> c");
+    }
+
+    #[test]
+    fn excerpts_are_short_and_escaped() {
+        assert_eq!(excerpt("a\nb"), "a\\nb");
+        assert!(excerpt(&"x".repeat(100)).ends_with('…'));
     }
 }

@@ -126,7 +126,7 @@ impl Normalizer {
         let national = phonenumber::parse(Some(self.region), digits).ok();
         if let Some(p) = &national {
             if p.is_valid() {
-                return self.from_parsed(p.clone(), false);
+                return self.finish(p.clone(), false);
             }
         }
         for idd in ["00", "011"] {
@@ -147,7 +147,7 @@ impl Normalizer {
                 parsed: Some(p),
                 prefix_guessed: false,
             },
-            Some(p) => self.from_parsed(p, false),
+            Some(p) => self.finish(p, false),
             None if digits.len() <= 6 => none(Scope::Short),
             None => none(Scope::Unknown),
         }
@@ -166,7 +166,7 @@ impl Normalizer {
 
     fn international(&self, digits: &str, guessed: bool) -> Normalized {
         match phonenumber::parse(None, format!("+{digits}")) {
-            Ok(p) => self.from_parsed(p, guessed),
+            Ok(p) => self.finish(p, guessed),
             // Unreadable after a `+`: keep the digits, it is still international.
             Err(_) => Normalized {
                 e164: format!("+{digits}"),
@@ -177,7 +177,7 @@ impl Normalizer {
         }
     }
 
-    fn from_parsed(&self, p: PhoneNumber, guessed: bool) -> Normalized {
+    fn finish(&self, p: PhoneNumber, guessed: bool) -> Normalized {
         let e164 = p.format().mode(Mode::E164).to_string();
         // Same calling code but another region (NANP: +1 284 is the British Virgin Islands,
         // not the US) is international: that is how one-ring scams look domestic.

@@ -173,7 +173,8 @@ impl Volume {
     /// Two-pointer sliding window over call starts. A call's minutes count at its start, capped
     /// at the window length (one 2-hour call is not two hours of talk in one hour). The window
     /// that exceeds is tightened to its shortest exceeding suffix, so an attack's finding does
-    /// not begin with the innocent calls earlier that day. Overlapping spans merge.
+    /// not begin with the innocent calls earlier that day, and a call extends the finding only
+    /// when the excess needs it. Overlapping spans merge.
     fn windows(
         &self,
         ext: &[usize],
@@ -215,9 +216,20 @@ impl Volume {
                     break;
                 }
             }
+            // Only a call the excess depends on extends the finding: after a burst, later
+            // innocent calls still sit in an exceeding 24-hour window but are not part of it.
+            let mut without = tsum;
+            without.add(mins(hi), cost(hi), -1.0);
+            if hi > tight && without.exceeds(l) {
+                continue;
+            }
             let ratio = all.ratio(l);
             match &mut span {
-                Some(s) if tight <= s.last + 1 => {
+                // Windows overlapping in time are one episode.
+                Some(s)
+                    if table.calls[ext[tight]].start
+                        < table.calls[ext[s.last]].start + l.window =>
+                {
                     s.last = hi;
                     if ratio > s.ratio {
                         s.ratio = ratio;

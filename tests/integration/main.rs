@@ -1,0 +1,12 @@
+//! The integration tests: one binary (clean builds are slow; one link instead of many).
+//!
+//! - `cli`: drives the real `tollguard` binary (exit codes, outputs, inputs, config errors);
+//! - `fixtures`: data-only cases under `tests/fixtures/` (add a case without writing Rust);
+//! - `hostile`: broken, truncated and attacker-controlled input;
+//! - `month`: a seeded synthetic month with planted attacks, checked end to end.
+
+mod cli;
+mod common;
+mod fixtures;
+mod hostile;
+mod month;
