@@ -210,7 +210,7 @@ impl Call {
 }
 
 /// All calls of a run with the tables their handles point into.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct CallTable {
     /// The calls, in input order until the analyzer sorts them by subject and start.
     pub calls: Vec<Call>,

@@ -27,7 +27,7 @@ impl Default for Sym {
 }
 
 /// Owns the interned strings of one run.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Interner {
     rodeo: Rodeo,
 }
