@@ -40,7 +40,9 @@ const ROW: &str = r#""","201","0088216001234","from-internal","""Reception"" <20
 
 #[divan::bench]
 fn parse_asterisk_row(b: divan::Bencher) {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(ROW.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(ROW.as_bytes());
     let mut rec = csv::ByteRecord::new();
     rdr.read_byte_record(&mut rec).unwrap();
     let layout = Layout::default();
@@ -60,7 +62,13 @@ fn classify_uncached(b: divan::Bencher, number: &str) {
 #[divan::bench(sample_count = 10)]
 fn import_month(b: divan::Bencher) {
     let path = month_file().to_string_lossy().to_string();
-    b.bench(|| tollguard::audit::import(config(), std::slice::from_ref(&path)).unwrap().0.calls.len());
+    b.bench(|| {
+        tollguard::audit::import(config(), std::slice::from_ref(&path))
+            .unwrap()
+            .0
+            .calls
+            .len()
+    });
 }
 
 #[divan::bench(sample_count = 10)]

@@ -21,23 +21,19 @@ pub struct BusinessHours {
 }
 
 impl BusinessHours {
-    /// Parses `[site.business_hours]`.
-    pub fn from_settings(s: &BusinessHoursSettings) -> Result<Self, String> {
-        let mut days: [Vec<(u16, u16)>; 7] = Default::default();
-        let named = [
-            ("monday", &s.monday),
-            ("tuesday", &s.tuesday),
-            ("wednesday", &s.wednesday),
-            ("thursday", &s.thursday),
-            ("friday", &s.friday),
-            ("saturday", &s.saturday),
-            ("sunday", &s.sunday),
-        ];
-        for (i, (name, text)) in named.iter().enumerate() {
-            days[i] = parse_ranges(text)
-                .map_err(|e| format!("[site.business_hours] {name} = \"{text}\": {e}"))?;
+    /// From `[site.business_hours]` (already validated while reading the file).
+    pub fn from_settings(s: &BusinessHoursSettings) -> Self {
+        BusinessHours {
+            days: [
+                s.monday.0.clone(),
+                s.tuesday.0.clone(),
+                s.wednesday.0.clone(),
+                s.thursday.0.clone(),
+                s.friday.0.clone(),
+                s.saturday.0.clone(),
+                s.sunday.0.clone(),
+            ],
         }
-        Ok(BusinessHours { days })
     }
 
     /// True when `minute` (after local midnight) of `weekday` is within opening hours.
@@ -54,7 +50,7 @@ impl BusinessHours {
 }
 
 /// Parses `"08:00-12:00, 13:00-18:00"`; empty means closed.
-fn parse_ranges(text: &str) -> Result<Vec<(u16, u16)>, String> {
+pub fn parse_ranges(text: &str) -> Result<Vec<(u16, u16)>, String> {
     let mut out = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (a, b) = part
@@ -190,7 +186,7 @@ mod tests {
     use chrono_tz::Europe::Berlin;
 
     fn cal() -> Calendar {
-        let hours = BusinessHours::from_settings(&BusinessHoursSettings::default()).unwrap();
+        let hours = BusinessHours::from_settings(&BusinessHoursSettings::default());
         Calendar::new(Berlin, hours, Some("DE"), &[])
     }
 
@@ -248,7 +244,7 @@ mod tests {
 
     #[test]
     fn builtin_and_configured_holidays() {
-        let hours = BusinessHours::from_settings(&BusinessHoursSettings::default()).unwrap();
+        let hours = BusinessHours::from_settings(&BusinessHoursSettings::default());
         let extra = [NaiveDate::from_ymd_opt(2026, 12, 24).unwrap()];
         let c = Calendar::new(Berlin, hours, Some("DE"), &extra);
         // 3 October (German Unity Day) 2025 is a Friday.
@@ -262,7 +258,7 @@ mod tests {
             Some(OffHours::Holiday(_))
         ));
         // Without the built-in calendar, Unity Day is a normal Friday.
-        let hours = BusinessHours::from_settings(&BusinessHoursSettings::default()).unwrap();
+        let hours = BusinessHours::from_settings(&BusinessHoursSettings::default());
         let plain = Calendar::new(Berlin, hours, None, &[]);
         assert_eq!(plain.off_hours(utc("2025-10-03 10:00:00")), None);
     }

@@ -95,6 +95,44 @@ impl TryFrom<String> for Date {
     }
 }
 
+/// Opening hours of one weekday, `"08:00-12:00, 13:00-18:00"`, or `""` for closed.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Hours(pub Vec<(u16, u16)>);
+
+impl TryFrom<String> for Hours {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        crate::calendar::parse_ranges(&s).map(Hours)
+    }
+}
+
+impl Hours {
+    fn day() -> Hours {
+        Hours(vec![(8 * 60, 18 * 60)])
+    }
+}
+
+/// A glob pattern checked at load time (trunk names, contexts).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct GlobPattern(pub String);
+
+impl TryFrom<String> for GlobPattern {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        globset::Glob::new(&s)
+            .map(|_| GlobPattern(s.clone()))
+            .map_err(|e| format!("invalid pattern `{s}`: {e}"))
+    }
+}
+
+impl From<&str> for GlobPattern {
+    fn from(s: &str) -> Self {
+        GlobPattern(s.to_string())
+    }
+}
+
 /// Which party calls are attributed to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -138,9 +176,9 @@ pub struct SiteSettings {
     pub extension_pattern: Pattern,
     /// Channel peers that are trunks (glob patterns over the peer name, e.g. `telekom*`, or
     /// the channel, e.g. `DAHDI/*`). Peers that are not extensions count as trunks anyway.
-    pub trunks: Vec<String>,
+    pub trunks: Vec<GlobPattern>,
     /// Dialplan contexts where calls from the outside arrive (glob patterns).
-    pub inbound_contexts: Vec<String>,
+    pub inbound_contexts: Vec<GlobPattern>,
     /// Outside-line access code dialled before external numbers (e.g. `9`, `0`). Default none.
     pub outside_line_code: String,
     /// International call prefix. Default: the home country's (`00`, `011`...).
@@ -162,10 +200,7 @@ impl Default for SiteSettings {
             currency: "EUR".into(),
             extension_pattern: Pattern(regex::Regex::new(DEFAULT_EXTENSION_PATTERN).unwrap()),
             trunks: Vec::new(),
-            inbound_contexts: DEFAULT_INBOUND_CONTEXTS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            inbound_contexts: DEFAULT_INBOUND_CONTEXTS.iter().map(|&s| s.into()).collect(),
             outside_line_code: String::new(),
             international_prefix: None,
             subject_by: SubjectBy::Extension,
@@ -198,32 +233,31 @@ pub const DEFAULT_INBOUND_CONTEXTS: &[&str] = &[
 #[serde(deny_unknown_fields, default)]
 pub struct BusinessHoursSettings {
     /// Monday hours. Default `08:00-18:00`.
-    pub monday: String,
+    pub monday: Hours,
     /// Tuesday hours. Default `08:00-18:00`.
-    pub tuesday: String,
+    pub tuesday: Hours,
     /// Wednesday hours. Default `08:00-18:00`.
-    pub wednesday: String,
+    pub wednesday: Hours,
     /// Thursday hours. Default `08:00-18:00`.
-    pub thursday: String,
+    pub thursday: Hours,
     /// Friday hours. Default `08:00-18:00`.
-    pub friday: String,
+    pub friday: Hours,
     /// Saturday hours. Default closed.
-    pub saturday: String,
+    pub saturday: Hours,
     /// Sunday hours. Default closed.
-    pub sunday: String,
+    pub sunday: Hours,
 }
 
 impl Default for BusinessHoursSettings {
     fn default() -> Self {
-        let day = || "08:00-18:00".to_string();
         BusinessHoursSettings {
-            monday: day(),
-            tuesday: day(),
-            wednesday: day(),
-            thursday: day(),
-            friday: day(),
-            saturday: String::new(),
-            sunday: String::new(),
+            monday: Hours::day(),
+            tuesday: Hours::day(),
+            wednesday: Hours::day(),
+            thursday: Hours::day(),
+            friday: Hours::day(),
+            saturday: Hours(Vec::new()),
+            sunday: Hours(Vec::new()),
         }
     }
 }
@@ -418,8 +452,7 @@ impl Config {
                 "[rates] eur_exchange_rate must be a positive number".into(),
             ));
         }
-        let hours =
-            BusinessHours::from_settings(&file.site.business_hours).map_err(Error::Invalid)?;
+        let hours = BusinessHours::from_settings(&file.site.business_hours);
         let extra: Vec<NaiveDate> = file.site.holidays.dates.iter().map(|d| d.0).collect();
         let calendar = Calendar::new(
             tz,
@@ -512,6 +545,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("line 2"), "{e}");
+        let e = parse("[site.business_hours]\nmonday = \"08:00-18:00\"\ntuesday = \"8-18\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3") && e.contains("8-18"), "{e}");
+        let e = parse("[site]\ntrunks = [\"ok*\", \"bad[\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2") && e.contains("bad["), "{e}");
     }
 
     #[test]

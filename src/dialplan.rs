@@ -14,7 +14,7 @@
 //! dialled number.
 
 use crate::call::{Direction, SubjectKind};
-use crate::config::{SiteSettings, SubjectBy};
+use crate::config::{GlobPattern, SiteSettings, SubjectBy};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
@@ -72,10 +72,11 @@ pub struct RowChannels<'a> {
     pub account: &'a str,
 }
 
-fn globset(patterns: &[String], what: &str) -> Result<GlobSet, String> {
+fn globset(patterns: &[GlobPattern], what: &str) -> Result<GlobSet, String> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
-        let g = Glob::new(p).map_err(|e| format!("[site] {what}: bad pattern `{p}`: {e}"))?;
+        let g =
+            Glob::new(&p.0).map_err(|e| format!("[site] {what}: bad pattern `{}`: {e}", p.0))?;
         b.add(g);
     }
     b.build().map_err(|e| format!("[site] {what}: {e}"))

@@ -6,6 +6,7 @@
 //! heavily in CDRs, so the import stage calls it once per distinct dialled string and stores the
 //! result in [`crate::call::CallTable::numbers`].
 
+mod libfix;
 pub mod normalize;
 pub mod rates;
 pub mod risk;
@@ -209,11 +210,9 @@ impl Classifier {
         if let Some(p) = &n.parsed {
             code = p.code().value();
             valid = p.is_valid();
-            kind = NumberKind::from_lib(p.number_type(&phonenumber::metadata::DATABASE));
-            country = match p.country().id() {
-                Some(id) => id.as_ref().to_string(),
-                None => "001".into(),
-            };
+            let (region, ty) = libfix::region_and_type(p);
+            kind = NumberKind::from_lib(ty);
+            country = region.unwrap_or_default();
         }
         // libphonenumber types Iridium as mobile and Thuraya as VoIP: the calling code decides.
         match code {

@@ -5,9 +5,13 @@
 //! with control characters escaped, so a caller name cannot drive the terminal.
 
 use super::{IncidentView, Report};
+use crate::rules::Severity;
 use chrono::DateTime;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+
+/// Low-severity incidents listed one per line before the rest is only counted.
+const MINOR_SHOWN: usize = 10;
 
 /// Escapes control characters (ANSI escape sequences, newlines) in CDR-derived text.
 pub fn clean(s: &str) -> String {
@@ -109,7 +113,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "Times in {}{tz_note}; home country {}.",
         report.site.timezone, report.site.country
     )?;
+    let mut minor = Vec::new();
     for (n, inc) in report.incidents.iter().enumerate() {
+        // Low-severity incidents get one line each below, so the page stays readable.
+        if inc.severity < Severity::Medium {
+            minor.push((n, inc));
+            continue;
+        }
         writeln!(out)?;
         writeln!(
             out,
@@ -161,6 +171,30 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out, "   rows: {}", rows_of(report, inc))?;
         writeln!(out, "   do:  {}", inc.action)?;
+    }
+    if !minor.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Lower severity ({}):", minor.len())?;
+        for (n, inc) in minor.iter().take(MINOR_SHOWN) {
+            writeln!(
+                out,
+                "#{} {:<8} {}  {}  est. {} {cur} · {} calls · {}",
+                n + 1,
+                inc.severity.as_str().to_uppercase(),
+                clean(&inc.subject),
+                span(&inc.start, &inc.end),
+                money(inc.estimated_cost),
+                inc.calls,
+                inc.rules.join(", ")
+            )?;
+        }
+        if minor.len() > MINOR_SHOWN {
+            writeln!(
+                out,
+                "... and {} more (see --output json)",
+                minor.len() - MINOR_SHOWN
+            )?;
+        }
     }
     if s.rows_rejected > 0 {
         writeln!(out)?;

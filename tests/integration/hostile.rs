@@ -225,3 +225,47 @@ fn random_bytes_never_crash_the_importers() {
         }
     }
 }
+
+#[test]
+fn unescaped_quotes_are_read_or_reported_never_lost() {
+    // Quotes inside a quoted caller name that were not doubled, as older exporters write them,
+    // in several positions; and the same in a FreePBX export with a header.
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [
+        GOOD.to_string(),
+        GOOD.replace("\"\"\"Anna\"\" <201>\"", "\"\"Anna\" <201>\""),
+        GOOD.replace("\"\"\"Anna\"\" <201>\"", "\"Anna \"the boss\" B <201>\""),
+        GOOD.replace("\"\"\"Anna\"\" <201>\"", "\"Anna <201>"),
+        GOOD.to_string(),
+    ];
+    std::fs::write(dir.path().join("Master.csv"), rows.concat()).unwrap();
+    let out = run_in(dir.path(), &["audit", "Master.csv", "-o", "json"], None);
+    assert_ne!(code(&out), 2, "{}", stderr(&out));
+    let s = &json(&out)["summary"];
+    let (read, calls, rejected) = (
+        s["rows_read"].as_u64().unwrap(),
+        s["calls"].as_u64().unwrap(),
+        s["rows_rejected"].as_u64().unwrap(),
+    );
+    assert_eq!(read, calls + rejected, "{s}");
+    assert!(calls >= 2, "the intact rows survive: {s}");
+    for r in s["rejected"].as_array().unwrap() {
+        assert!(r["line"].as_u64().unwrap() >= 1);
+    }
+    let freepbx = "calldate,clid,src,dst,dcontext,channel,dstchannel,lastapp,lastdata,duration,billsec,disposition,amaflags,accountcode,uniqueid,userfield\n\
+2026-10-06 09:15:00,\"Eva\" <310>,310,004315123456,from-internal,SIP/310-0001,SIP/vodafone-0002,Dial,SIP/vodafone/004315123456,125,120,ANSWERED,3,,1759734900.1,\n\
+2026-10-06 09:16:00,\"Eva \"the boss\", E\" <310>,310,004315123456,from-internal,SIP/310-0001,SIP/vodafone-0002,Dial,SIP/vodafone/004315123456,125,120,ANSWERED,3,,1759734900.2,\n\
+2026-10-06 09:17:00,\"Eva\" <310>,310,004315123456,from-internal,SIP/310-0001,SIP/vodafone-0002,Dial,SIP/vodafone/004315123456,125,120,ANSWERED,3,,1759734900.3,\n";
+    std::fs::write(dir.path().join("export.csv"), freepbx).unwrap();
+    let out = run_in(dir.path(), &["audit", "export.csv", "-o", "json"], None);
+    assert_ne!(code(&out), 2, "{}", stderr(&out));
+    let s = &json(&out)["summary"];
+    assert_eq!(s["rows_read"], 3);
+    assert_eq!(
+        s["calls"].as_u64().unwrap() + s["rows_rejected"].as_u64().unwrap(),
+        3,
+        "{s}"
+    );
+    assert_eq!(s["rows_rejected"], 1, "{s}");
+    assert_eq!(s["rejected"][0]["line"], 3);
+}

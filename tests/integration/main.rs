@@ -3,10 +3,12 @@
 //! - `cli`: drives the real `tollguard` binary (exit codes, outputs, inputs, config errors);
 //! - `fixtures`: data-only cases under `tests/fixtures/` (add a case without writing Rust);
 //! - `hostile`: broken, truncated and attacker-controlled input;
-//! - `month`: a seeded synthetic month with planted attacks, checked end to end.
+//! - `month`: a seeded synthetic month with planted attacks, checked end to end;
+//! - `numbers`: number classification against an independent libphonenumber implementation.
 
 mod cli;
 mod common;
 mod fixtures;
 mod hostile;
 mod month;
+mod numbers;
