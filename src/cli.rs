@@ -63,43 +63,9 @@ pub enum Command {
     },
 }
 
-/// Options of `normalize`.
+/// What to read and how to read it: shared by `audit` and `normalize`.
 #[derive(Debug, clap::Args)]
-pub struct NormalizeArgs {
-    /// CDR files, directories, glob patterns, or `-` for stdin.
-    #[arg(required = true)]
-    pub inputs: Vec<String>,
-    /// Input format (default: detect per file).
-    #[arg(long)]
-    pub format: Option<String>,
-    /// Configuration file.
-    #[arg(short, long)]
-    pub config: Option<PathBuf>,
-    /// Home country, ISO 3166 alpha-2.
-    #[arg(long)]
-    pub country: Option<Country>,
-    /// Site time zone, IANA name.
-    #[arg(long)]
-    pub tz: Option<TimeZone>,
-    /// Time zone of the CDR timestamps, if not the site's.
-    #[arg(long)]
-    pub source_tz: Option<TimeZone>,
-}
-
-/// Output formats of `audit`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Output {
-    /// Human-readable report.
-    Terminal,
-    /// Machine-readable report (schema tollguard.audit/1).
-    Json,
-    /// The flagged calls, spreadsheet-safe.
-    Csv,
-}
-
-/// Options of `audit`.
-#[derive(Debug, clap::Args)]
-pub struct AuditArgs {
+pub struct InputArgs {
     /// CDR files, directories, glob patterns, or `-` for stdin. Gzip is read transparently.
     #[arg(required = true)]
     pub inputs: Vec<String>,
@@ -118,6 +84,33 @@ pub struct AuditArgs {
     /// Time zone of the CDR timestamps, if not the site's (e.g. UTC for usegmtime=yes).
     #[arg(long)]
     pub source_tz: Option<TimeZone>,
+}
+
+/// Options of `normalize`.
+#[derive(Debug, clap::Args)]
+pub struct NormalizeArgs {
+    /// Inputs and how to read them.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// Output formats of `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Human-readable report.
+    Terminal,
+    /// Machine-readable report (schema tollguard.audit/1).
+    Json,
+    /// The flagged calls, spreadsheet-safe.
+    Csv,
+}
+
+/// Options of `audit`.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Inputs and how to read them.
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Report format.
     #[arg(short, long, value_enum, default_value_t = Output::Terminal)]
     pub output: Output,

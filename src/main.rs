@@ -6,7 +6,7 @@ use clap::Parser;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use tollguard::cli::{AuditArgs, Cli, Command, Output};
+use tollguard::cli::{AuditArgs, Cli, Command, InputArgs, Output};
 use tollguard::config::{Config, ConfigFile, Overrides};
 use tollguard::report::{self, Report};
 
@@ -98,17 +98,8 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Normalize(args) => {
-            let config = Config::resolve(
-                load(args.config.as_deref())?,
-                Overrides {
-                    country: args.country,
-                    tz: args.tz,
-                    source_tz: args.source_tz,
-                    format: args.format.clone(),
-                    ..Default::default()
-                },
-            )?;
-            let (table, stats) = tollguard::audit::import(&config, &args.inputs)?;
+            let config = resolve(&args.input, Overrides::default())?;
+            let (table, stats) = tollguard::audit::import(&config, &args.input.inputs)?;
             let mut w = BufWriter::new(std::io::stdout().lock());
             report::normalized::render(&table, &stats, &mut w)?;
             w.flush()?;
@@ -141,22 +132,32 @@ fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-fn audit(args: AuditArgs) -> Result<u8> {
-    let file = load(args.config.as_deref())?;
-    let config = Config::resolve(
-        file,
+/// The configuration from the input options plus `extra` overrides.
+fn resolve(input: &InputArgs, extra: Overrides) -> Result<Config> {
+    Ok(Config::resolve(
+        load(input.config.as_deref())?,
         Overrides {
-            country: args.country,
-            tz: args.tz,
-            source_tz: args.source_tz,
-            format: args.format.clone(),
+            country: input.country,
+            tz: input.tz,
+            source_tz: input.source_tz,
+            format: input.format.clone(),
+            ..extra
+        },
+    )?)
+}
+
+fn audit(args: AuditArgs) -> Result<u8> {
+    let config = resolve(
+        &args.input,
+        Overrides {
             strict: args.strict,
             fail_on: args.fail_on,
             min_severity: args.min_severity,
             carrier_deck: args.rate_deck.clone(),
+            ..Default::default()
         },
     )?;
-    let result = tollguard::audit::run(&config, &args.inputs)?;
+    let result = tollguard::audit::run(&config, &args.input.inputs)?;
     let rep = Report::build(&config, &result);
     let sink: Box<dyn Write> = match &args.out {
         Some(p) => Box::new(

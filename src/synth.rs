@@ -246,111 +246,59 @@ pub fn write_asterisk<W: Write>(spec: &Spec, out: W) -> io::Result<(Vec<Planted>
             } else {
                 (["NO ANSWER", "BUSY", "FAILED"][w.rng.usize(0..3)], 0)
             };
-            match kind {
+            // (caller, dialled, context, caller name, channel, destination channel, talk, disposition)
+            let (caller, dst, context, who, from, to, talk, disp) = match kind {
                 0..=39 => {
                     let other = spec.first_extension + w.rng.u32(0..spec.extensions);
-                    let dch = format!("PJSIP/{other}-{:08x}", w.seq);
-                    w.row(
-                        &src,
-                        &other.to_string(),
+                    let to = format!("PJSIP/{other}-{:08x}", w.seq);
+                    (
+                        src.clone(),
+                        other.to_string(),
                         "from-internal",
                         name,
-                        &chan,
-                        &dch,
-                        t,
-                        ring,
+                        chan,
+                        to,
                         talk,
                         disp,
-                    )?;
-                }
-                40..=79 => {
-                    let dst = national[w.rng.usize(0..national.len())].clone();
-                    let tr = w.trunk();
-                    w.row(
-                        &src,
-                        &dst,
-                        "from-internal",
-                        name,
-                        &chan,
-                        &tr,
-                        t,
-                        ring,
-                        talk,
-                        disp,
-                    )?;
-                }
-                80..=84 => {
-                    let dst = international[w.rng.usize(0..international.len())].clone();
-                    let tr = w.trunk();
-                    w.row(
-                        &src,
-                        &dst,
-                        "from-internal",
-                        name,
-                        &chan,
-                        &tr,
-                        t,
-                        ring,
-                        talk,
-                        disp,
-                    )?;
+                    )
                 }
                 85..=99 => {
-                    let caller = national[w.rng.usize(0..national.len())].clone();
-                    let tr = w.trunk();
-                    let dch = format!("PJSIP/{ext}-{:08x}", w.seq);
-                    w.row(
-                        &caller,
-                        &src,
-                        "from-trunk",
-                        "",
-                        &tr,
-                        &dch,
-                        t,
-                        ring,
-                        talk,
-                        disp,
-                    )?;
-                }
-                200 => {
-                    let dst = national[w.rng.usize(0..national.len())].clone();
-                    let tr = w.trunk();
-                    let talk = w.rng.u32(60..900);
-                    w.row(
-                        &src,
-                        &dst,
-                        "from-internal",
-                        name,
-                        &chan,
-                        &tr,
-                        t,
-                        ring,
-                        talk,
-                        "ANSWERED",
-                    )?;
+                    let caller = pick(&mut w, &national);
+                    let from = w.trunk();
+                    let to = format!("PJSIP/{ext}-{:08x}", w.seq);
+                    (caller, src.clone(), "from-trunk", "", from, to, talk, disp)
                 }
                 _ => {
-                    let dst = if w.rng.bool() {
-                        national[w.rng.usize(0..national.len())].clone()
-                    } else {
-                        international[w.rng.usize(0..international.len())].clone()
+                    // Outbound: national, international, an evening call home (200), or a long
+                    // daytime call (201).
+                    let (pool, talk, disp) = match kind {
+                        40..=79 => (&national, talk, disp),
+                        80..=84 => (&international, talk, disp),
+                        200 => (&national, w.rng.u32(60..900), "ANSWERED"),
+                        _ => {
+                            let pool = if w.rng.bool() {
+                                &national
+                            } else {
+                                &international
+                            };
+                            (pool, w.rng.u32(3600..7200), "ANSWERED")
+                        }
                     };
-                    let tr = w.trunk();
-                    let talk = w.rng.u32(3600..7200);
-                    w.row(
-                        &src,
-                        &dst,
+                    let dst = pick(&mut w, pool);
+                    let to = w.trunk();
+                    (
+                        src.clone(),
+                        dst,
                         "from-internal",
                         name,
-                        &chan,
-                        &tr,
-                        t,
-                        ring,
+                        chan,
+                        to,
                         talk,
-                        "ANSWERED",
-                    )?;
+                        disp,
+                    )
                 }
-            }
+            };
+            w.row(&caller, &dst, context, who, &from, &to, t, ring, talk, disp)?;
         }
         for (start, i) in events.iter().filter(|(s, _)| s.date() == date) {
             planted.push(attack(&mut w, &spec.attacks[*i], *start)?);
@@ -358,6 +306,10 @@ pub fn write_asterisk<W: Write>(spec: &Spec, out: W) -> io::Result<(Vec<Planted>
     }
     w.out.flush()?;
     Ok((planted, w.rows))
+}
+
+fn pick<W: Write>(w: &mut Writer<W>, pool: &[String]) -> String {
+    pool[w.rng.usize(0..pool.len())].clone()
 }
 
 fn attack<W: Write>(w: &mut Writer<W>, a: &Attack, start: NaiveDateTime) -> io::Result<Planted> {

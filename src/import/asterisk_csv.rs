@@ -34,8 +34,7 @@ impl Format for AsteriskCsv {
     }
 
     fn sniff(&self, sample: &Sample) -> Option<(u8, Layout)> {
-        let score = sample.score(0, fits);
-        (score > 0).then(|| (score, Layout::default()))
+        sample.sniff_rows(fits)
     }
 
     fn forced_layout(&self, _sample: &Sample) -> Result<Layout, String> {

@@ -106,6 +106,12 @@ impl Sample {
         Sample { records }
     }
 
+    /// The score of a headerless format whose rows `fit`, or `None` when no row fits.
+    pub fn sniff_rows(&self, fits: impl Fn(&[String]) -> bool) -> Option<(u8, Layout)> {
+        let score = self.score(0, fits);
+        (score > 0).then(|| (score, Layout::default()))
+    }
+
     /// Share of records (skipping `skip` header records) for which `f` holds, 0..=100.
     pub fn score(&self, skip: usize, f: impl Fn(&[String]) -> bool) -> u8 {
         let rows = &self.records[skip.min(self.records.len())..];
@@ -487,14 +493,7 @@ fn import_one(
             Err(e) => {
                 // I/O errors (a truncated gzip stream) end this file, not the run.
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                reject(
-                    &mut fs,
-                    stats,
-                    opts,
-                    &label,
-                    line,
-                    format!("read error, rest of file skipped: {e}"),
-                )?;
+                reject(&mut fs, stats, opts, &label, line, read_error(&e))?;
                 break;
             }
         }
@@ -526,14 +525,7 @@ fn import_one(
     }
     if let Some(e) = head_error {
         let line = rdr.position().line();
-        reject(
-            &mut fs,
-            stats,
-            opts,
-            &label,
-            line,
-            format!("read error, rest of file skipped: {e}"),
-        )?;
+        reject(&mut fs, stats, opts, &label, line, read_error(&e))?;
     }
     if fs.rows_read == 0 && fs.note.is_empty() {
         fs.note = "no data rows".into();
@@ -565,6 +557,11 @@ fn reject(
         stats.issues.push(issue);
     }
     Ok(())
+}
+
+/// The message of a read error that ends a file.
+fn read_error(e: &dyn std::fmt::Display) -> String {
+    format!("read error, rest of file skipped: {e}")
 }
 
 /// Parses a non-negative integer field (seconds), tolerating surrounding spaces.
