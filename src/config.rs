@@ -513,8 +513,33 @@ mod tests {
     }
 
     #[test]
-    fn example_config_parses_and_resolves() {
+    fn example_config_is_the_defaults_spelled_out() {
         let c = parse(EXAMPLE).unwrap();
+        let d = ConfigFile::default();
+        // `tollguard init` must not change behaviour: every value it writes is the default.
+        assert_eq!(
+            toml::to_string(&c.rules).unwrap(),
+            toml::to_string(&d.rules).unwrap()
+        );
+        assert_eq!(format!("{:?}", c.report), format!("{:?}", d.report));
+        assert_eq!(format!("{:?}", c.rates), format!("{:?}", d.rates));
+        assert_eq!(format!("{:?}", c.import), format!("{:?}", d.import));
+        assert_eq!(c.site.inbound_contexts, d.site.inbound_contexts);
+        assert_eq!(c.site.business_hours.monday, d.site.business_hours.monday);
+        assert_eq!(
+            c.site.business_hours.saturday,
+            d.site.business_hours.saturday
+        );
+        assert_eq!(
+            c.site.extension_pattern.0.as_str(),
+            d.site.extension_pattern.0.as_str()
+        );
+        assert_eq!(
+            (c.site.country, &c.site.currency),
+            (d.site.country, &d.site.currency)
+        );
+        assert_eq!(c.site.timezone, None);
+        assert!(c.site.trunks.is_empty() && c.site.holidays.dates.is_empty());
         Config::resolve(c, Overrides::default()).unwrap();
     }
 

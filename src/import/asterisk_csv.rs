@@ -30,7 +30,7 @@ impl Format for AsteriskCsv {
     }
 
     fn description(&self) -> &'static str {
-        "Asterisk cdr_csv Master.csv, 16/17/18/19/21 columns, no header (Asterisk 1.8-22, FreePBX, Issabel, VitalPBX)"
+        "Asterisk cdr_csv Master.csv, 16/17/18/19/21 columns, no header (also FreePBX, Issabel, VitalPBX)"
     }
 
     fn sniff(&self, sample: &Sample) -> Option<(u8, Layout)> {
