@@ -38,8 +38,17 @@ impl<'a> Fields<'a> {
         self.lossy.is_some()
     }
 
-    /// Field `i`, or `""` past the end.
+    /// Field `i`, or `""` past the end. The last field loses a trailing `\r` (CRLF files).
     pub fn get(&self, i: usize) -> &str {
+        let f = self.raw(i);
+        if i + 1 == self.len() {
+            f.strip_suffix('\r').unwrap_or(f)
+        } else {
+            f
+        }
+    }
+
+    fn raw(&self, i: usize) -> &str {
         match &self.lossy {
             Some(v) => v.get(i).map(String::as_str).unwrap_or(""),
             None => self
@@ -55,6 +64,26 @@ impl<'a> Fields<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crlf_lines_keep_their_numbers_and_lose_the_cr() {
+        let text = "\"a\",\"b\"\r\n\"c\",d\r\n\r\n\"e\",\"f\"\r\n";
+        let mut rdr = crate::import::cdr_reader(text.as_bytes());
+        let mut rec = ByteRecord::new();
+        let mut seen = Vec::new();
+        while rdr.read_byte_record(&mut rec).unwrap() {
+            let f = Fields::new(&rec);
+            seen.push((
+                rec.position().unwrap().line(),
+                f.get(0).to_string(),
+                f.get(f.len() - 1).to_string(),
+            ));
+        }
+        assert_eq!(seen[0], (1, "a".into(), "b".into()));
+        assert_eq!(seen[1], (2, "c".into(), "d".into()));
+        // The blank CRLF line is a one-field record that import skips as blank.
+        assert_eq!(seen.last().unwrap(), &(4, "e".into(), "f".into()));
+    }
 
     #[test]
     fn invalid_utf8_is_replaced_not_rejected() {

@@ -83,19 +83,15 @@ pub struct Sample {
 impl Sample {
     /// Builds a sample from the first bytes of a file.
     pub fn from_bytes(bytes: &[u8], max_records: usize) -> Sample {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(bytes);
+        let mut rdr = cdr_reader(bytes);
         let mut records = Vec::new();
         let mut rec = csv::ByteRecord::new();
         while records.len() < max_records {
             match rdr.read_byte_record(&mut rec) {
-                Ok(true) => records.push(
-                    rec.iter()
-                        .map(|f| String::from_utf8_lossy(f).into_owned())
-                        .collect(),
-                ),
+                Ok(true) => {
+                    let f = Fields::new(&rec);
+                    records.push((0..f.len()).map(|i| f.get(i).to_string()).collect())
+                }
                 _ => break,
             }
         }
@@ -480,10 +476,7 @@ fn import_one(
     } else {
         Box::new(Cursor::new(head).chain(reader))
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(stream);
+    let mut rdr = cdr_reader(stream);
     let mut rec = csv::ByteRecord::new();
     let mut record_no = 0usize;
     loop {
@@ -557,6 +550,18 @@ fn reject(
         stats.issues.push(issue);
     }
     Ok(())
+}
+
+/// The CSV reader every importer shares: no header handling (formats decide), any field count
+/// (rows are judged one by one), and records split on `\n` only. With the csv crate's default
+/// terminator a CRLF file's `\r` ends the record and its `\n` is counted into the next one, so
+/// every line number would be off; the `\r` left on the last field is removed by [`Fields`].
+pub fn cdr_reader<R: Read>(r: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(r)
 }
 
 /// The message of a read error that ends a file.
