@@ -202,8 +202,13 @@ impl RateDeck {
                     | NumberKind::Satellite
                     | NumberKind::InternationalNetwork
             ) {
-                if let Some(r) = get(country, "fixed") {
-                    return found(country, "fixed", r);
+                // A country priced for mobiles only (Italy in the public list): mobile costs at
+                // least as much as fixed almost everywhere, so it is a conservative estimate
+                // that is still of the right order, unlike the world fallback.
+                for t in ["fixed", "mobile"] {
+                    if let Some(r) = get(country, t) {
+                        return found(country, t, r);
+                    }
                 }
             }
         }
@@ -263,6 +268,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("deck.csv:1"), "{e}");
+    }
+
+    #[test]
+    fn a_country_without_a_fixed_rate_uses_its_mobile_rate() {
+        let d = RateDeck::load(None, 1.0).unwrap();
+        let (fixed, src) = d.rate("390212345678", "IT", NumberKind::Fixed);
+        let (mobile, _) = d.rate("393123456789", "IT", NumberKind::Mobile);
+        assert_eq!(fixed, mobile);
+        assert!(fixed < 0.2, "{fixed}");
+        assert!(matches!(src, RateSource::Builtin { ref key, .. } if key == "IT"));
     }
 
     #[test]

@@ -40,8 +40,8 @@ Tuning:
   shared_cost: also report answered calls to shared-cost numbers (default true, low
     severity unless the cost is high).
   gap_minutes: calls further apart than this are separate findings.
-  Severity: critical-tier destinations with answered calls are high, attempts only medium;
-  premium/high-tier answered calls medium; elevated low; an estimated cost of 100 raises to
+    Severity: critical-tier destinations with answered calls are high, attempts only medium;
+  premium/high-tier answered calls medium, attempts only low; elevated low; an estimated cost of 100 raises to
   high and 1,000 to critical; ten or more answered calls to critical ranges are critical.
   Suppress a legitimate destination with your own list: it is cleaner to add the prefix to a
   carrier deck with its real price and to raise min_risk than to disable the rule.",
@@ -113,20 +113,16 @@ impl Rule for PremiumRate {
         let currency = &ctx.config.site.currency;
         for cluster in clusters(ctx.table, &hits, i64::from(self.s.gap_minutes) * 60) {
             let t = Totals::of(ctx.table, &cluster);
-            let (mut max_risk, mut premium, mut connected_critical) = (RiskTier::None, false, 0);
+            let (mut max_risk, mut connected_critical) = (RiskTier::None, 0);
             let mut kinds = BTreeSet::new();
             for &i in &cluster {
                 let c = &ctx.table.calls[i];
                 let n = ctx.table.number_of(c).expect("filtered above");
                 max_risk = max_risk.max(n.risk);
-                premium |= n.kind == NumberKind::PremiumRate;
-                kinds.insert(
-                    if n.risk == RiskTier::Critical || n.kind != NumberKind::Unknown {
-                        n.kind.label()
-                    } else {
-                        "listed range"
-                    },
-                );
+                kinds.insert(match n.kind {
+                    NumberKind::Unknown => "listed",
+                    k => k.label(),
+                });
                 if n.risk == RiskTier::Critical && c.is_connected() {
                     connected_critical += 1;
                 }
@@ -134,7 +130,9 @@ impl Rule for PremiumRate {
             let by_tier = match max_risk {
                 RiskTier::Critical if t.connected > 0 => Severity::High,
                 RiskTier::Critical => Severity::Medium,
-                RiskTier::High if t.connected > 0 || premium => Severity::Medium,
+                // Attempts only to premium or high-tier numbers: a mistyped number looks the
+                // same, so low unless something was answered.
+                RiskTier::High if t.connected > 0 => Severity::Medium,
                 RiskTier::High => Severity::Low,
                 _ => Severity::Low,
             };
@@ -143,13 +141,12 @@ impl Rule for PremiumRate {
                 severity = Severity::Critical;
             }
             let reason = format!(
-                "{} call(s) ({} answered, {:.0} min, est. {}) to {} destinations ({}); highest risk tier: {}",
+                "{} call(s) ({} answered, {:.0} min, est. {}) to {} numbers; highest risk tier: {}",
                 t.calls,
                 t.connected,
                 t.minutes,
                 money(t.cost, currency),
                 kinds.iter().copied().collect::<Vec<_>>().join(", "),
-                if premium { "premium rate" } else { "high-risk ranges" },
                 max_risk.as_str(),
             );
             out.push(finding(
