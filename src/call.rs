@@ -8,7 +8,6 @@
 use crate::intern::{Interner, Sym};
 use crate::number::NumberInfo;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Which way a call went, seen from the PBX.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -218,7 +217,7 @@ pub struct CallTable {
     pub strings: Interner,
     /// Subjects, indexed by [`SubjectId`].
     pub subjects: Vec<Subject>,
-    subject_index: HashMap<Subject, SubjectId>,
+    subject_index: rustc_hash::FxHashMap<Subject, SubjectId>,
     /// Source file names, indexed by `Call::file`.
     pub files: Vec<String>,
     /// Number classifications, indexed by [`NumId`], one per distinct dialled string.

@@ -5,6 +5,7 @@
 //! [`Interner`]. The empty string is always [`Sym::EMPTY`], so "absent" costs nothing.
 
 use lasso::{Rodeo, Spur};
+use rustc_hash::FxBuildHasher;
 
 /// A handle to an interned string. `Sym::EMPTY` is the empty string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,9 +28,19 @@ impl Default for Sym {
 }
 
 /// Owns the interned strings of one run.
-#[derive(Default, Clone)]
+#[derive(Clone)]
 pub struct Interner {
-    rodeo: Rodeo,
+    // Fx instead of SipHash: keys are our own CDR fields, hashed once per field per row, and
+    // HashDoS resistance buys nothing for a batch tool reading a file once.
+    rodeo: Rodeo<Spur, FxBuildHasher>,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner {
+            rodeo: Rodeo::with_hasher(FxBuildHasher),
+        }
+    }
 }
 
 impl std::fmt::Debug for Interner {

@@ -12,7 +12,6 @@
 use chrono::{NaiveDate, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// Parses `YYYY-MM-DD HH:MM:SS` (also with `/` or `T`, optional fraction, optional trailing
 /// `Z`), by hand for the common fixed-width shape and with chrono for the rest.
@@ -74,7 +73,7 @@ enum HourOffset {
 #[derive(Debug)]
 pub struct LocalResolver {
     tz: Tz,
-    cache: RefCell<HashMap<i64, HourOffset>>,
+    cache: RefCell<rustc_hash::FxHashMap<i64, HourOffset>>,
 }
 
 impl LocalResolver {
@@ -82,7 +81,7 @@ impl LocalResolver {
     pub fn new(tz: Tz) -> Self {
         LocalResolver {
             tz,
-            cache: RefCell::new(HashMap::new()),
+            cache: RefCell::new(Default::default()),
         }
     }
 

@@ -9,18 +9,28 @@ use csv::ByteRecord;
 /// The fields of one record.
 pub struct Fields<'a> {
     rec: &'a ByteRecord,
+    /// The whole record, when it is valid UTF-8 (fields are sliced out of it: one check a row).
+    text: Option<&'a str>,
     lossy: Option<Vec<String>>,
 }
 
 impl<'a> Fields<'a> {
     /// Wraps a record; copies only when it holds invalid UTF-8.
     pub fn new(rec: &'a ByteRecord) -> Self {
-        let lossy = std::str::from_utf8(rec.as_slice()).is_err().then(|| {
+        // Valid as a whole *and* at every field boundary: two invalid halves in adjacent fields
+        // (`\xC3` `,` `\xA9`) concatenate to a valid character, but neither field is text.
+        let text = std::str::from_utf8(rec.as_slice()).ok().filter(|t| {
+            (0..rec.len()).all(|i| {
+                rec.range(i)
+                    .is_some_and(|r| t.is_char_boundary(r.start) && t.is_char_boundary(r.end))
+            })
+        });
+        let lossy = text.is_none().then(|| {
             rec.iter()
                 .map(|f| String::from_utf8_lossy(f).into_owned())
                 .collect()
         });
-        Fields { rec, lossy }
+        Fields { rec, text, lossy }
     }
 
     /// Number of fields.
@@ -49,14 +59,10 @@ impl<'a> Fields<'a> {
     }
 
     fn raw(&self, i: usize) -> &str {
-        match &self.lossy {
-            Some(v) => v.get(i).map(String::as_str).unwrap_or(""),
-            None => self
-                .rec
-                .get(i)
-                // The whole record was checked to be UTF-8 and fields split on ASCII bytes.
-                .map(|b| std::str::from_utf8(b).unwrap_or(""))
-                .unwrap_or(""),
+        match (&self.lossy, self.text) {
+            (Some(v), _) => v.get(i).map(String::as_str).unwrap_or(""),
+            (None, Some(text)) => self.rec.range(i).and_then(|r| text.get(r)).unwrap_or(""),
+            (None, None) => "",
         }
     }
 }
@@ -83,6 +89,14 @@ mod tests {
         assert_eq!(seen[1], (2, "c".into(), "d".into()));
         // The blank CRLF line is a one-field record that import skips as blank.
         assert_eq!(seen.last().unwrap(), &(4, "e".into(), "f".into()));
+    }
+
+    #[test]
+    fn a_character_split_across_fields_is_repaired_not_lost() {
+        let rec = ByteRecord::from(vec![&b"a\xc3"[..], b"\xa9b"]);
+        let f = Fields::new(&rec);
+        assert!(f.repaired());
+        assert_eq!((f.get(0), f.get(1)), ("a\u{fffd}", "\u{fffd}b"));
     }
 
     #[test]

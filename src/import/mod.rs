@@ -217,7 +217,7 @@ pub struct Builder<'c> {
     plan: DialPlan,
     resolver: LocalResolver,
     classifier: &'c Classifier,
-    number_cache: HashMap<Sym, u32>,
+    number_cache: rustc_hash::FxHashMap<Sym, u32>,
     /// The table being filled.
     pub table: CallTable,
 }
@@ -229,7 +229,7 @@ impl<'c> Builder<'c> {
             plan: DialPlan::new(&config.site).map_err(Error::Invalid)?,
             resolver: LocalResolver::new(config.source_tz),
             classifier,
-            number_cache: HashMap::new(),
+            number_cache: Default::default(),
             table: CallTable::new(),
         })
     }
