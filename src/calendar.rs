@@ -104,6 +104,8 @@ pub struct Calendar {
     tz: Tz,
     hours: BusinessHours,
     holidays: HashMap<NaiveDate, String>,
+    /// The built-in calendar asked for (country), and the years it covers, if it has any.
+    builtin: Option<(String, Option<(i32, i32)>)>,
 }
 
 impl Calendar {
@@ -115,6 +117,7 @@ impl Calendar {
         extra: &[NaiveDate],
     ) -> Self {
         let mut holidays = HashMap::new();
+        let mut years: Option<(i32, i32)> = None;
         if let Some(cc) = builtin_country {
             for line in BUILTIN_HOLIDAYS.lines() {
                 if line.starts_with('#') || line.starts_with("country,") {
@@ -128,6 +131,8 @@ impl Calendar {
                     continue;
                 }
                 if let Ok(date) = NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+                    let y = date.year();
+                    years = Some(years.map_or((y, y), |(a, b)| (a.min(y), b.max(y))));
                     let name = name.unwrap_or("holiday").trim_matches('"').to_string();
                     holidays.insert(date, name);
                 }
@@ -140,6 +145,7 @@ impl Calendar {
             tz,
             hours,
             holidays,
+            builtin: builtin_country.map(|c| (c.to_string(), years)),
         }
     }
 
@@ -159,6 +165,22 @@ impl Calendar {
     /// Number of holidays known (for the report header).
     pub fn holiday_count(&self) -> usize {
         self.holidays.len()
+    }
+
+    /// Why holidays may be missed for calls between `from` and `to` (UTC seconds): no built-in
+    /// calendar for the country, or a period outside the years it covers.
+    pub fn coverage_note(&self, from: i64, to: i64) -> Option<String> {
+        let (cc, years) = self.builtin.as_ref()?;
+        let (a, b) = (self.local(from).year(), self.local(to).year());
+        match years {
+            None => Some(format!(
+                "no built-in holiday calendar for {cc}: only [site.holidays] dates count as holidays"
+            )),
+            Some((lo, hi)) if a < *lo || b > *hi => Some(format!(
+                "the built-in {cc} holidays cover {lo}-{hi}; calls outside those years are judged without public holidays"
+            )),
+            _ => None,
+        }
     }
 
     /// `None` during business hours, else why the moment is off-hours.
@@ -240,6 +262,27 @@ mod tests {
         // 2026-03-30 (Monday after DST start, CEST): 06:30 UTC = 08:30 local, open;
         // under a fixed UTC+1 it would wrongly be 07:30 and closed.
         assert_eq!(c.off_hours(utc("2026-03-30 06:30:00")), None);
+    }
+
+    #[test]
+    fn coverage_is_reported_when_holidays_may_be_missed() {
+        let hours = BusinessHours::from_settings(&BusinessHoursSettings::default());
+        let de = Calendar::new(Berlin, hours.clone(), Some("DE"), &[]);
+        assert_eq!(
+            de.coverage_note(utc("2026-01-01 00:00:00"), utc("2026-12-31 00:00:00")),
+            None
+        );
+        assert!(de
+            .coverage_note(utc("2040-01-01 00:00:00"), utc("2040-02-01 00:00:00"))
+            .unwrap()
+            .contains("2018-2035"));
+        let none = Calendar::new(Berlin, hours.clone(), Some("AC"), &[]);
+        assert!(none
+            .coverage_note(0, 1)
+            .unwrap()
+            .contains("no built-in holiday calendar for AC"));
+        let off = Calendar::new(Berlin, hours, None, &[]);
+        assert_eq!(off.coverage_note(0, 1), None);
     }
 
     #[test]

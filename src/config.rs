@@ -485,13 +485,17 @@ impl Config {
 
 /// The machine's time zone, or UTC when it cannot be determined.
 fn system_tz() -> (Tz, TzSource) {
-    // TZ wins over /etc/localtime, as for every other program on the machine.
-    let name = std::env::var("TZ")
+    // TZ wins over /etc/localtime, as for every other program on the machine; a TZ that is no
+    // IANA name (POSIX `CET-1CEST`) is skipped rather than trusted.
+    let from_env = std::env::var("TZ")
         .ok()
-        .map(|s| s.trim_start_matches(':').to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| iana_time_zone::get_timezone().ok());
-    match name.and_then(|n| Tz::from_str(&n).ok()) {
+        .and_then(|s| Tz::from_str(s.trim_start_matches(':')).ok());
+    let from_system = || {
+        iana_time_zone::get_timezone()
+            .ok()
+            .and_then(|n| Tz::from_str(&n).ok())
+    };
+    match from_env.or_else(from_system) {
         Some(tz) => (tz, TzSource::System),
         None => (Tz::UTC, TzSource::Fallback),
     }

@@ -103,6 +103,8 @@ pub struct Summary {
     pub files: Vec<FileStats>,
     /// First rejected rows with file and line.
     pub rejected: Vec<RowIssue>,
+    /// Things that limit the verdicts (e.g. no holiday calendar for the period).
+    pub notes: Vec<String>,
 }
 
 /// Per-destination-country totals.
@@ -370,6 +372,10 @@ impl Report {
                 elapsed_ms: r.elapsed.as_millis(),
                 files: r.stats.files.clone(),
                 rejected: r.stats.issues.clone(),
+                notes: match (period_start, period_end) {
+                    (Some(a), Some(b)) => config.calendar.coverage_note(a, b).into_iter().collect(),
+                    _ => Vec::new(),
+                },
             },
             incidents,
             findings,

@@ -214,6 +214,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
+    for n in &s.notes {
+        writeln!(out, "note: {n}")?;
+    }
     for f in s.files.iter().filter(|f| !f.note.is_empty()) {
         writeln!(out, "note: {}: {}", clean(&f.file), clean(&f.note))?;
     }
