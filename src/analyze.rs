@@ -91,15 +91,18 @@ pub fn analyze(table: &mut CallTable, config: &Config) -> Analysis {
     findings.retain(|f| f.severity >= config.report.min_severity);
     // Deterministic order regardless of thread scheduling.
     findings.sort_by(|a, b| (a.subject, a.start, a.rule.id).cmp(&(b.subject, b.start, b.rule.id)));
-    let mut incidents = incidents_of(&findings);
-    let cost = |inc: &Incident| inc.calls.iter().map(|&i| table.cost(i)).sum::<f64>();
-    incidents.sort_by(|a, b| {
-        cost(b)
-            .total_cmp(&cost(a))
+    // Most costly first (cost summed once per incident, not per comparison).
+    let mut costed: Vec<(f64, Incident)> = incidents_of(&findings)
+        .into_iter()
+        .map(|inc| (inc.calls.iter().map(|&i| table.cost(i)).sum(), inc))
+        .collect();
+    costed.sort_by(|(ca, a), (cb, b)| {
+        cb.total_cmp(ca)
             .then(b.severity.cmp(&a.severity))
             .then(a.start.cmp(&b.start))
             .then(a.subject.cmp(&b.subject))
     });
+    let mut incidents: Vec<Incident> = costed.into_iter().map(|(_, inc)| inc).collect();
     // Re-order findings to follow incidents, and re-point the incidents.
     let mut ordered = Vec::with_capacity(findings.len());
     for inc in &mut incidents {

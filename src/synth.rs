@@ -178,22 +178,21 @@ pub fn write_asterisk<W: Write>(spec: &Spec, out: W) -> io::Result<(Vec<Planted>
         rows: 0,
     };
     // Fixed pools of benign destinations, so numbers repeat as in real traffic.
-    let national: Vec<String> = (0..400)
-        .map(|i| match i % 4 {
-            0 => format!("030{}", w.digits(8)),
-            1 => format!("089{}", w.digits(7)),
-            2 => format!("0151{}", w.digits(8)),
-            _ => format!("0176{}", w.digits(8)),
-        })
-        .collect();
-    let international: Vec<String> = (0..40)
-        .map(|i| match i % 4 {
-            0 => format!("0044207946{}", w.digits(4)),
-            1 => format!("00331{}", w.digits(8)),
-            2 => format!("00431{}", w.digits(7)),
-            _ => format!("001212555{}", w.digits(4)),
-        })
-        .collect();
+    let national = pool(
+        &mut w,
+        400,
+        &[("030", 8), ("089", 7), ("0151", 8), ("0176", 8)],
+    );
+    let international = pool(
+        &mut w,
+        40,
+        &[
+            ("0044207946", 4),
+            ("00331", 8),
+            ("00431", 7),
+            ("001212555", 4),
+        ],
+    );
     let names = [
         "Anna", "Ben", "Clara", "David", "Eva", "Felix", "Greta", "Hans",
     ];
@@ -308,6 +307,16 @@ pub fn write_asterisk<W: Write>(spec: &Spec, out: W) -> io::Result<(Vec<Planted>
     Ok((planted, w.rows))
 }
 
+/// `n` numbers cycling through `(prefix, random digits)` shapes.
+fn pool<W: Write>(w: &mut Writer<W>, n: usize, shapes: &[(&str, usize)]) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let (prefix, digits) = shapes[i % shapes.len()];
+            format!("{prefix}{}", w.digits(digits))
+        })
+        .collect()
+}
+
 fn pick<W: Write>(w: &mut Writer<W>, pool: &[String]) -> String {
     pool[w.rng.usize(0..pool.len())].clone()
 }
@@ -317,14 +326,11 @@ fn attack<W: Write>(w: &mut Writer<W>, a: &Attack, start: NaiveDateTime) -> io::
     let chan = format!("PJSIP/{src}");
     let mut t = start;
     let mut last_end = start;
-    let hot: Vec<String> = (0..12)
-        .map(|i| match i % 4 {
-            0 => format!("0088216{}", w.digits(6)),
-            1 => format!("00535{}", w.digits(7)),
-            2 => format!("002399{}", w.digits(6)),
-            _ => format!("0025261{}", w.digits(7)),
-        })
-        .collect();
+    let hot = pool(
+        w,
+        12,
+        &[("0088216", 6), ("00535", 7), ("002399", 6), ("0025261", 7)],
+    );
     // German premium rate: 0900 followed by 1, 3, 5 or 9 and six digits.
     let premium: Vec<String> = (0..3)
         .map(|i| format!("0900{}{}", ["1", "3", "5", "9"][i % 4], w.digits(6)))
