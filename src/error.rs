@@ -38,13 +38,11 @@ pub enum Error {
         /// Why detection failed and what to do.
         message: String,
     },
-    /// `--strict` was given and rows were rejected.
-    #[error("{count} row(s) rejected and --strict is set; first: {first}")]
+    /// `--strict` was given and a row could not be read (the run stops at the first one).
+    #[error("--strict: rejected row {row}")]
     Strict {
-        /// How many rows were rejected.
-        count: u64,
-        /// The first rejected row, with file and line.
-        first: String,
+        /// The rejected row: `file:line: why`.
+        row: String,
     },
     /// A rate deck or risk list could not be loaded.
     #[error("{path}:{line}: {message}")]

@@ -542,8 +542,7 @@ fn reject(
     };
     if opts.strict {
         return Err(Error::Strict {
-            count: 1,
-            first: format!("{}:{}: {}", issue.file, issue.line, issue.message),
+            row: format!("{}:{}: {}", issue.file, issue.line, issue.message),
         });
     }
     if stats.issues.len() < opts.show_rejects.max(1) {
