@@ -9,9 +9,15 @@ use csv::ByteRecord;
 /// The fields of one record.
 pub struct Fields<'a> {
     rec: &'a ByteRecord,
-    /// The whole record, when it is valid UTF-8 (fields are sliced out of it: one check a row).
-    text: Option<&'a str>,
-    lossy: Option<Vec<String>>,
+    text: Text<'a>,
+}
+
+/// How a record's text is held.
+enum Text<'a> {
+    /// Valid UTF-8, fields sliced out of it: one check a row.
+    Valid(&'a str),
+    /// Invalid bytes replaced, field by field.
+    Repaired(Vec<String>),
 }
 
 impl<'a> Fields<'a> {
@@ -19,18 +25,21 @@ impl<'a> Fields<'a> {
     pub fn new(rec: &'a ByteRecord) -> Self {
         // Valid as a whole *and* at every field boundary: two invalid halves in adjacent fields
         // (`\xC3` `,` `\xA9`) concatenate to a valid character, but neither field is text.
-        let text = std::str::from_utf8(rec.as_slice()).ok().filter(|t| {
+        let valid = std::str::from_utf8(rec.as_slice()).ok().filter(|t| {
             (0..rec.len()).all(|i| {
                 rec.range(i)
                     .is_some_and(|r| t.is_char_boundary(r.start) && t.is_char_boundary(r.end))
             })
         });
-        let lossy = text.is_none().then(|| {
-            rec.iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect()
-        });
-        Fields { rec, text, lossy }
+        let text = match valid {
+            Some(t) => Text::Valid(t),
+            None => Text::Repaired(
+                rec.iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect(),
+            ),
+        };
+        Fields { rec, text }
     }
 
     /// Number of fields.
@@ -45,7 +54,7 @@ impl<'a> Fields<'a> {
 
     /// True when invalid UTF-8 was replaced.
     pub fn repaired(&self) -> bool {
-        self.lossy.is_some()
+        matches!(self.text, Text::Repaired(_))
     }
 
     /// Field `i`, or `""` past the end. The last field loses a trailing `\r` (CRLF files).
@@ -59,10 +68,9 @@ impl<'a> Fields<'a> {
     }
 
     fn raw(&self, i: usize) -> &str {
-        match (&self.lossy, self.text) {
-            (Some(v), _) => v.get(i).map(String::as_str).unwrap_or(""),
-            (None, Some(text)) => self.rec.range(i).and_then(|r| text.get(r)).unwrap_or(""),
-            (None, None) => "",
+        match &self.text {
+            Text::Valid(text) => self.rec.range(i).and_then(|r| text.get(r)).unwrap_or(""),
+            Text::Repaired(v) => v.get(i).map(String::as_str).unwrap_or(""),
         }
     }
 }

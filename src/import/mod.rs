@@ -268,7 +268,12 @@ impl<'c> Builder<'c> {
             Direction::Forwarded => self.plan.relayed_to(row.dst, row.dst_channel, row.lastdata),
             Direction::Inbound | Direction::Internal => "",
         };
-        let key = t.strings.intern(destination);
+        // Usually the destination is the dialled string itself: do not hash it twice.
+        let key = if destination == row.dst.trim() {
+            dialled
+        } else {
+            t.strings.intern(destination)
+        };
         let number = if key.is_empty() {
             NO_NUMBER
         } else if let Some(&id) = self.number_cache.get(&key) {

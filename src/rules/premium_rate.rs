@@ -40,9 +40,10 @@ Tuning:
   shared_cost: also report answered calls to shared-cost numbers (default true, low
     severity unless the cost is high).
   gap_minutes: calls further apart than this are separate findings.
-    Severity: critical-tier destinations with answered calls are high, attempts only medium;
-  premium/high-tier answered calls medium, attempts only low; elevated low; an estimated cost of 100 raises to
-  high and 1,000 to critical; ten or more answered calls to critical ranges are critical.
+  Severity: critical-tier destinations with answered calls are high, attempts only medium;
+  premium/high-tier answered calls medium, attempts only low; elevated low; an estimated
+  cost of 100 raises to high and 1,000 to critical; ten or more answered calls to critical
+  ranges are critical.
   Suppress a legitimate destination with your own list: it is cleaner to add the prefix to a
   carrier deck with its real price and to raise min_risk than to disable the rule.",
 };
@@ -133,7 +134,6 @@ impl Rule for PremiumRate {
                 // Attempts only to premium or high-tier numbers: a mistyped number looks the
                 // same, so low unless something was answered.
                 RiskTier::High if t.connected > 0 => Severity::Medium,
-                RiskTier::High => Severity::Low,
                 _ => Severity::Low,
             };
             let mut severity = by_tier.max(cost_floor(t.cost));
