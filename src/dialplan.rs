@@ -82,6 +82,29 @@ fn globset(patterns: &[GlobPattern], what: &str) -> Result<GlobSet, String> {
     b.build().map_err(|e| format!("[site] {what}: {e}"))
 }
 
+/// A channel name without Asterisk's per-call parts: the `-<hex counter>` every channel gets
+/// (`PJSIP/201-0000001a` → `PJSIP/201`, `DAHDI/1-1` → `DAHDI/1`) and a `Local` channel's `;1`/`;2`
+/// half (`Local/201@from-internal-00000a1b;1` → `Local/201@from-internal`). What remains is the
+/// device or trunk: what the dial plan judges and what reports show, and one string to keep
+/// instead of one per call. A name without such a suffix (`SIP/provider-xyz`) is left whole.
+pub fn channel_base(channel: &str) -> &str {
+    let c = channel.trim();
+    let c = match c.rfind(';') {
+        Some(i) if i + 1 < c.len() && c[i + 1..].bytes().all(|b| b.is_ascii_digit()) => &c[..i],
+        _ => c,
+    };
+    match c.rfind('-') {
+        Some(i)
+            if i + 1 < c.len()
+                && c[..i].contains('/')
+                && c[i + 1..].bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            &c[..i]
+        }
+        _ => c,
+    }
+}
+
 /// Technologies whose channels are always lines to the outside.
 const LINE_TECHS: &[&str] = &["DAHDI", "Zap", "mISDN", "Khomp", "lcr", "Console"];
 
@@ -113,17 +136,12 @@ impl DialPlan {
         if channel.is_empty() {
             return ChannelKind::None;
         }
-        let (tech, rest) = channel.split_once('/').unwrap_or(("", channel));
+        let base = channel_base(channel);
+        let (tech, rest) = base.split_once('/').unwrap_or(("", base));
+        let peer = rest.split('@').next().unwrap_or(rest);
         if tech.eq_ignore_ascii_case("Local") {
-            let number = rest.split(['@', ';']).next().unwrap_or("");
-            return ChannelKind::Local(number, self.is_external_number(number));
+            return ChannelKind::Local(peer, self.is_external_number(peer));
         }
-        // Asterisk appends `-<sequence>` to channel names; peer names may contain `-` too.
-        let peer = match rest.rfind('-') {
-            Some(i) if i > 0 => &rest[..i],
-            _ => rest,
-        };
-        let peer = peer.split('@').next().unwrap_or(peer);
         if self.trunks.is_match(channel) || self.trunks.is_match(peer) {
             return ChannelKind::Trunk(peer);
         }
@@ -317,6 +335,25 @@ mod tests {
             ChannelKind::Local("00442079460000", true)
         );
         assert_eq!(p.channel(""), ChannelKind::None);
+    }
+
+    #[test]
+    fn channel_suffixes_are_dropped() {
+        assert_eq!(channel_base("PJSIP/201-0000001a"), "PJSIP/201");
+        assert_eq!(channel_base("SIP/my-trunk-0000a1b2"), "SIP/my-trunk");
+        assert_eq!(
+            channel_base("Local/201@from-internal-00000a1b;1"),
+            "Local/201@from-internal"
+        );
+        assert_eq!(channel_base("DAHDI/1-1"), "DAHDI/1");
+        assert_eq!(channel_base("SIP/provider-xyz"), "SIP/provider-xyz");
+        assert_eq!(channel_base("PJSIP/201"), "PJSIP/201");
+        assert_eq!(channel_base(""), "");
+        // And the peer is judged without the suffix, or whole when there is none.
+        assert_eq!(
+            plan().channel("SIP/provider-xyz"),
+            ChannelKind::Trunk("provider-xyz")
+        );
     }
 
     #[test]

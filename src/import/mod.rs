@@ -15,7 +15,7 @@ pub mod freepbx;
 
 use crate::call::{Call, CallTable, Direction, Disposition, Subject, NO_NUMBER};
 use crate::config::Config;
-use crate::dialplan::{DialPlan, RowChannels};
+use crate::dialplan::{channel_base, DialPlan, RowChannels};
 use crate::error::{Error, Result};
 use crate::input::{self, Source};
 use crate::intern::Sym;
@@ -313,21 +313,6 @@ impl<'c> Builder<'c> {
         };
         t.calls.push(call);
         Ok(())
-    }
-}
-
-/// A channel name without Asterisk's per-call suffix (`PJSIP/201-0000001a` → `PJSIP/201`,
-/// `Local/201@from-internal-00000a;1` → `Local/201@from-internal`): the device or trunk is what
-/// reports need, and the suffix would make every row's channel a distinct string to keep.
-pub fn channel_base(channel: &str) -> &str {
-    let c = channel.trim();
-    let c = match c.rfind(';') {
-        Some(i) if c[i + 1..].bytes().all(|b| b.is_ascii_digit()) => &c[..i],
-        _ => c,
-    };
-    match c.rfind('-') {
-        Some(i) if c.len() - i > 4 && c[i + 1..].bytes().all(|b| b.is_ascii_hexdigit()) => &c[..i],
-        _ => c,
     }
 }
 
@@ -665,18 +650,6 @@ mod tests {
         assert_eq!(caller_name("<201>"), "");
         assert_eq!(caller_name("just a name"), "just a name");
         assert_eq!(caller_name("\"a <b> c\" <201>"), "a <b> c");
-    }
-
-    #[test]
-    fn channel_suffixes_are_dropped() {
-        assert_eq!(channel_base("PJSIP/201-0000001a"), "PJSIP/201");
-        assert_eq!(channel_base("SIP/my-trunk-0000a1b2"), "SIP/my-trunk");
-        assert_eq!(
-            channel_base("Local/201@from-internal-00000a1b;1"),
-            "Local/201@from-internal"
-        );
-        assert_eq!(channel_base("DAHDI/1-1"), "DAHDI/1-1");
-        assert_eq!(channel_base(""), "");
     }
 
     #[test]
