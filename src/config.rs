@@ -385,6 +385,9 @@ pub struct Config {
     pub tz_source: TzSource,
     /// Time zone of the CDR timestamps.
     pub source_tz: Tz,
+    /// Whether the user stated `source_tz` (`--source-tz`, `[import] timezone`); if not, formats
+    /// that write UTC by nature (3CX) are read as UTC.
+    pub source_tz_stated: bool,
     /// Opening hours and holidays, ready to query.
     pub calendar: Calendar,
     /// Import settings.
@@ -442,11 +445,9 @@ impl Config {
             (None, Some(t)) => (t.0, TzSource::Config),
             (None, None) => system_tz(),
         };
-        let source_tz = o
-            .source_tz
-            .or(file.import.timezone)
-            .map(|t| t.0)
-            .unwrap_or(tz);
+        let stated = o.source_tz.or(file.import.timezone);
+        let source_tz_stated = stated.is_some();
+        let source_tz = stated.map(|t| t.0).unwrap_or(tz);
         if file.rates.eur_exchange_rate <= 0.0 || !file.rates.eur_exchange_rate.is_finite() {
             return Err(Error::Invalid(
                 "[rates] eur_exchange_rate must be a positive number".into(),
@@ -468,6 +469,7 @@ impl Config {
             tz,
             tz_source,
             source_tz,
+            source_tz_stated,
             calendar,
             import: file.import,
             rates: file.rates,

@@ -29,8 +29,36 @@ pub enum ChannelKind<'a> {
     Trunk(&'a str),
     /// `Local/NUMBER@context`: NUMBER and whether it is an external number.
     Local(&'a str, bool),
-    /// Anything else (parking, message channels, unknown technologies).
+    /// Anything else (parking, message channels, voicemail, queues, unknown technologies).
     Other(&'a str),
+    /// A party on the public network, named by its number, with no trunk known (formats that
+    /// say "external" instead of naming a channel).
+    External(&'a str),
+}
+
+/// One end of a call as an importer describes it.
+///
+/// The Asterisk family names channels, which the dial plan judges ([`Party::Channel`]). Other
+/// PBXs say outright what a party is (3CX `Ext.201`, Avaya `E201`/`T9001`, Teams call types),
+/// or give only a number, which the dial plan judges by the extension pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Party<'a> {
+    /// Judge the row's channel string (`channel` for the origin, `dst_channel` for the target).
+    #[default]
+    Channel,
+    /// A phone or user of the PBX, with its extension (or user name).
+    Extension(&'a str),
+    /// A trunk, line or gateway, with its name.
+    Trunk(&'a str),
+    /// A party on the public network, with its number.
+    External(&'a str),
+    /// Only a number is known: an extension if it fits the pattern, external if it is a full
+    /// number, else unknown.
+    Number(&'a str),
+    /// Something of the PBX that is neither phone nor trunk: voicemail, queue, IVR, park.
+    Other(&'a str),
+    /// No party (a failed attempt before a target existed).
+    None,
 }
 
 /// Dial plan knowledge of one site.
@@ -70,6 +98,10 @@ pub struct RowChannels<'a> {
     pub dst_channel: &'a str,
     /// Account code.
     pub account: &'a str,
+    /// The origin as the format describes it (default: judge `channel`).
+    pub from: Party<'a>,
+    /// The target as the format describes it (default: judge `dst_channel`).
+    pub to: Party<'a>,
 }
 
 fn globset(patterns: &[GlobPattern], what: &str) -> Result<GlobSet, String> {
@@ -102,6 +134,15 @@ pub fn channel_base(channel: &str) -> &str {
             &c[..i]
         }
         _ => c,
+    }
+}
+
+/// A trunk name for reports, when the format named none.
+fn or_unknown_trunk(trunk: &str) -> &str {
+    if trunk.is_empty() {
+        "(unnamed trunk)"
+    } else {
+        trunk
     }
 }
 
@@ -190,17 +231,41 @@ impl DialPlan {
     }
 
     /// Direction, trunk and subject of one row.
+    /// What a [`Party`] is, judging channel strings and bare numbers with the dial plan.
+    pub fn party<'a>(&self, p: Party<'a>, channel: &'a str) -> ChannelKind<'a> {
+        match p {
+            Party::Channel => self.channel(channel),
+            Party::Extension(e) => ChannelKind::Extension(e),
+            Party::Trunk(t) => ChannelKind::Trunk(t),
+            Party::External(n) => ChannelKind::External(n),
+            Party::Other(o) => ChannelKind::Other(o),
+            Party::None => ChannelKind::None,
+            Party::Number(n) => {
+                let n = n.trim();
+                if n.is_empty() {
+                    ChannelKind::None
+                } else if self.is_extension(n) {
+                    ChannelKind::Extension(n)
+                } else if self.is_external_number(n) {
+                    ChannelKind::External(n)
+                } else {
+                    ChannelKind::Other(n)
+                }
+            }
+        }
+    }
+
     pub fn route<'a>(&self, r: &RowChannels<'a>) -> Routing<'a> {
-        let a = self.channel(r.channel);
-        let b = self.channel(r.dst_channel);
+        let a = self.party(r.from, r.channel);
+        let b = self.party(r.to, r.dst_channel);
         let from_outside = match a {
-            ChannelKind::Trunk(_) => true,
+            ChannelKind::Trunk(_) | ChannelKind::External(_) => true,
             ChannelKind::Extension(_) => false,
             ChannelKind::Local(_, _) => false,
             _ => self.is_inbound_context(r.context),
         };
         let to_outside = match b {
-            ChannelKind::Trunk(_) => true,
+            ChannelKind::Trunk(_) | ChannelKind::External(_) => true,
             ChannelKind::Local(_, external) => external,
             ChannelKind::None => {
                 // Failed before a channel was created: the dialled number decides.
@@ -266,14 +331,14 @@ impl DialPlan {
                 } else if let ChannelKind::Trunk(p) = a {
                     (SubjectKind::Trunk, *p)
                 } else {
-                    (SubjectKind::Trunk, trunk)
+                    (SubjectKind::Trunk, or_unknown_trunk(trunk))
                 }
             }
             Direction::Inbound => {
                 if self.is_extension(r.dst) {
                     (SubjectKind::Extension, r.dst)
                 } else {
-                    (SubjectKind::Trunk, trunk)
+                    (SubjectKind::Trunk, or_unknown_trunk(trunk))
                 }
             }
         }
@@ -302,6 +367,7 @@ mod tests {
             channel,
             dst_channel,
             account: "",
+            ..Default::default()
         });
         (
             r.direction,
@@ -463,6 +529,7 @@ mod tests {
             channel: "PJSIP/201-1",
             dst_channel: "PJSIP/telekom-2",
             account: "sales",
+            ..Default::default()
         });
         assert_eq!((r.subject_kind, r.subject), (SubjectKind::Account, "sales"));
     }

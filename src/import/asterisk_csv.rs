@@ -41,6 +41,23 @@ impl Format for AsteriskCsv {
         Ok(Layout::default())
     }
 
+    fn checked_against(&self) -> &'static str {
+        "cdr_csv.c column list (Asterisk 1.8-22); FreePBX 14-17, Issabel 4, VitalPBX 4 write the same module's file"
+    }
+
+    fn widths(&self, _layout: &Layout) -> Vec<usize> {
+        WIDTHS.to_vec()
+    }
+
+    fn free_text_columns(&self, _layout: &Layout) -> Vec<usize> {
+        // clid (caller-controlled) and lastdata (Dial arguments carry commas).
+        vec![4, 8]
+    }
+
+    fn plausible(&self, row: &RawRow<'_>) -> Result<(), String> {
+        super::check_channels(row)
+    }
+
     fn parse<'a>(&self, f: &'a Fields<'a>, _layout: &Layout) -> Result<RawRow<'a>, String> {
         let n = f.len();
         if !WIDTHS.contains(&n) {
@@ -66,6 +83,7 @@ impl Format for AsteriskCsv {
             disposition: asterisk_disposition(f.get(14))?,
             call_id: if n >= 17 { f.get(16) } else { "" },
             linked_id: if n >= 21 { f.get(19) } else { "" },
+            ..Default::default()
         })
     }
 }

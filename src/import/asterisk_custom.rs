@@ -35,6 +35,22 @@ impl Format for AsteriskCustom {
         Ok(Layout::default())
     }
 
+    fn checked_against(&self) -> &'static str {
+        "cdr_custom.conf.sample legacy mapping (Asterisk 13-22)"
+    }
+
+    fn widths(&self, _layout: &Layout) -> Vec<usize> {
+        vec![18, 19]
+    }
+
+    fn free_text_columns(&self, _layout: &Layout) -> Vec<usize> {
+        vec![0, 7] // clid, lastdata
+    }
+
+    fn plausible(&self, row: &RawRow<'_>) -> Result<(), String> {
+        super::check_channels(row)
+    }
+
     fn parse<'a>(&self, f: &'a Fields<'a>, _layout: &Layout) -> Result<RawRow<'a>, String> {
         let n = f.len();
         if n != 18 && n != 19 {
@@ -60,6 +76,7 @@ impl Format for AsteriskCustom {
             account: f.get(15),
             call_id: f.get(16),
             linked_id: "",
+            ..Default::default()
         })
     }
 }

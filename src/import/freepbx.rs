@@ -65,6 +65,28 @@ impl Format for FreePbx {
         Some((score, layout))
     }
 
+    fn checked_against(&self) -> &'static str {
+        "FreePBX 13-17 CDR Reports export, Issabel 4 and Elastix 2.5 (16-column) exports"
+    }
+
+    fn free_text_columns(&self, layout: &Layout) -> Vec<usize> {
+        [
+            "clid",
+            "lastdata",
+            "cnam",
+            "outbound_cnam",
+            "dst_cnam",
+            "userfield",
+        ]
+        .iter()
+        .filter_map(|c| layout.columns.get(*c).copied())
+        .collect()
+    }
+
+    fn plausible(&self, row: &RawRow<'_>) -> Result<(), String> {
+        super::check_channels(row)
+    }
+
     fn parse<'a>(&self, f: &'a Fields<'a>, layout: &Layout) -> Result<RawRow<'a>, String> {
         if f.len() != layout.width {
             return Err(format!(
@@ -93,6 +115,7 @@ impl Format for FreePbx {
             account: col("accountcode"),
             call_id: col("uniqueid"),
             linked_id: col("linkedid"),
+            ..Default::default()
         })
     }
 }

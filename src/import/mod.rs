@@ -15,6 +15,7 @@ pub mod freepbx;
 
 use crate::call::{Call, CallTable, Direction, Disposition, Subject, NO_NUMBER};
 use crate::config::Config;
+pub use crate::dialplan::Party;
 use crate::dialplan::{channel_base, DialPlan, RowChannels};
 use crate::error::{Error, Result};
 use crate::input::{self, Source};
@@ -71,6 +72,17 @@ pub struct RawRow<'a> {
     pub call_id: &'a str,
     /// Linked id.
     pub linked_id: &'a str,
+    /// The origin as the format describes it (default: the dial plan judges `channel`).
+    pub from: Party<'a>,
+    /// The target as the format describes it (default: the dial plan judges `dst_channel`).
+    pub to: Party<'a>,
+    /// For a call that came in and left again: the external number it was relayed to, when the
+    /// format says it (3CX final number, CUCM final called party). Empty: the dial plan looks
+    /// for it in `dst`, `dst_channel` and `lastdata`.
+    pub relayed_to: &'a str,
+    /// More segments of this call follow (Avaya SMDR `Continuation` = 1): the next rows with the
+    /// same `call_id` in this file are merged into this call.
+    pub continues: bool,
 }
 
 /// A fixed sample of a file's first records, for sniffing.
@@ -146,6 +158,34 @@ pub trait Format: Sync {
     }
     /// Maps one record to a raw row, or says why it cannot.
     fn parse<'a>(&self, f: &'a Fields<'a>, layout: &Layout) -> Result<RawRow<'a>, String>;
+    /// The clock of wall-clock timestamps when the user states no source time zone.
+    fn clock(&self) -> Clock {
+        Clock::Source
+    }
+    /// PBX versions and documents the format was checked against (for `tollguard formats`).
+    fn checked_against(&self) -> &'static str {
+        ""
+    }
+    /// Columns (of a well-formed row) that hold free text a PBX may write without escaping
+    /// (caller names, application data). A row with too many fields is repaired by joining the
+    /// surplus back into one of them, when exactly one choice gives a readable row.
+    fn free_text_columns(&self, _layout: &Layout) -> Vec<usize> {
+        Vec::new()
+    }
+    /// Checks that a parsed row looks right beyond what parsing proves (channels where
+    /// channels belong...): a row that fails is reported as shifted, and of the ways to repair
+    /// a row with surplus fields only plausible ones count.
+    fn plausible(&self, _row: &RawRow<'_>) -> Result<(), String> {
+        Ok(())
+    }
+    /// Field counts of a well-formed row under `layout` (for the repair of shifted rows).
+    fn widths(&self, layout: &Layout) -> Vec<usize> {
+        if layout.width > 0 {
+            vec![layout.width]
+        } else {
+            Vec::new()
+        }
+    }
 }
 
 /// The registry of formats, in sniffing order.
@@ -195,6 +235,9 @@ pub struct FileStats {
     pub rows_rejected: u64,
     /// Rows with bytes that were not UTF-8 (read with replacement characters, not rejected).
     pub rows_repaired_utf8: u64,
+    /// Rows with surplus fields from an unescaped comma or quote, re-joined because exactly one
+    /// way of joining them gives a readable row.
+    pub rows_repaired_split: u64,
     /// Why the file was skipped or anything else worth saying.
     pub note: String,
 }
@@ -210,14 +253,25 @@ pub struct ImportStats {
     pub rows_rejected: u64,
     /// The first rejected rows in detail (all are counted).
     pub issues: Vec<RowIssue>,
+    /// The first repaired rows in detail (all are counted in [`FileStats`]).
+    pub repairs: Vec<RowIssue>,
 }
 
 /// Builds [`Call`]s from raw rows: one per run, shared by every file.
 pub struct Builder<'c> {
     plan: DialPlan,
     resolver: LocalResolver,
+    /// Resolver for formats whose wall-clock times are UTC by default (3CX), when the user
+    /// stated no source time zone.
+    utc: LocalResolver,
+    /// Whether the user stated the source time zone (then it applies to every format).
+    source_tz_stated: bool,
+    /// The current file's wall-clock times are UTC.
+    file_clock_utc: bool,
     classifier: &'c Classifier,
     number_cache: rustc_hash::FxHashMap<Sym, u32>,
+    /// Calls whose later segments are still to come: (file, call id) → index in the table.
+    open_segments: rustc_hash::FxHashMap<(u32, Sym), usize>,
     /// The table being filled.
     pub table: CallTable,
 }
@@ -228,20 +282,52 @@ impl<'c> Builder<'c> {
         Ok(Builder {
             plan: DialPlan::new(&config.site).map_err(Error::Invalid)?,
             resolver: LocalResolver::new(config.source_tz),
+            utc: LocalResolver::new(chrono_tz::UTC),
+            source_tz_stated: config.source_tz_stated,
+            file_clock_utc: false,
             classifier,
             number_cache: Default::default(),
+            open_segments: Default::default(),
             table: CallTable::new(),
         })
+    }
+
+    /// Starts a file of `format`: picks the clock its wall-clock times are read in.
+    pub fn start_file(&mut self, format: &dyn Format) -> Clock {
+        self.file_clock_utc = !self.source_tz_stated && format.clock() == Clock::Utc;
+        self.open_segments.clear();
+        if self.file_clock_utc {
+            Clock::Utc
+        } else {
+            Clock::Source
+        }
     }
 
     fn instant(&self, s: Stamp, hint: Option<(NaiveDateTime, u32)>) -> i64 {
         match s {
             Stamp::Utc(t) => t,
+            Stamp::Local(t) if self.file_clock_utc => self.utc.to_utc(t, hint),
             Stamp::Local(t) => self.resolver.to_utc(t, hint),
         }
     }
 
-    /// Normalizes a raw row and appends it to the table.
+    /// The classification id of a destination, classified once per distinct string.
+    fn number_id(&mut self, key: Sym, destination: &str) -> u32 {
+        if key.is_empty() {
+            NO_NUMBER
+        } else if let Some(&id) = self.number_cache.get(&key) {
+            id
+        } else {
+            let info = self.classifier.classify(destination);
+            let id = self.table.numbers.len() as u32;
+            self.table.numbers.push(info);
+            self.number_cache.insert(key, id);
+            id
+        }
+    }
+
+    /// Normalizes a raw row and appends it to the table (or merges it into the call it
+    /// continues).
     pub fn push(&mut self, row: &RawRow<'_>, file: u32, line: u32) -> Result<(), String> {
         let start = row.start.ok_or("no start time")?;
         let hint = match (start, row.end) {
@@ -258,13 +344,15 @@ impl<'c> Builder<'c> {
             channel: row.channel,
             dst_channel: row.dst_channel,
             account: row.account,
+            from: row.from,
+            to: row.to,
         });
-        let t = &mut self.table;
-        let dialled = t.strings.intern(row.dst.trim());
+        let dialled = self.table.strings.intern(row.dst.trim());
         // Only calls that leave the PBX have a destination worth classifying; a forwarded call
         // is priced on the number it was relayed to, not on the DID it came in on.
         let destination = match routing.direction {
             Direction::Outbound | Direction::Unknown => row.dst.trim(),
+            Direction::Forwarded if !row.relayed_to.trim().is_empty() => row.relayed_to.trim(),
             Direction::Forwarded => self.plan.relayed_to(row.dst, row.dst_channel, row.lastdata),
             Direction::Inbound | Direction::Internal => "",
         };
@@ -272,19 +360,10 @@ impl<'c> Builder<'c> {
         let key = if destination == row.dst.trim() {
             dialled
         } else {
-            t.strings.intern(destination)
+            self.table.strings.intern(destination)
         };
-        let number = if key.is_empty() {
-            NO_NUMBER
-        } else if let Some(&id) = self.number_cache.get(&key) {
-            id
-        } else {
-            let info = self.classifier.classify(destination);
-            let id = t.numbers.len() as u32;
-            t.numbers.push(info);
-            self.number_cache.insert(key, id);
-            id
-        };
+        let number = self.number_id(key, destination);
+        let t = &mut self.table;
         let subject_name = t.strings.intern(routing.subject);
         let subject = t.subject_id(Subject {
             kind: routing.subject_kind,
@@ -305,15 +384,63 @@ impl<'c> Builder<'c> {
             trunk: t.strings.intern(routing.trunk),
             context: t.strings.intern(row.context),
             account: t.strings.intern(row.account),
-            call_id: t.strings.intern(row.call_id),
+            call_id: t.strings.intern(row.call_id.trim()),
             linked_id: t.strings.intern(row.linked_id),
             subject,
             file,
             line,
         };
-        t.calls.push(call);
+        let key = (file, call.call_id);
+        if let Some(&i) = self.open_segments.get(&key) {
+            merge_segment(&mut self.table.calls[i], &call);
+        } else {
+            if row.continues && !call.call_id.is_empty() {
+                self.open_segments.insert(key, self.table.calls.len());
+            }
+            self.table.calls.push(call);
+        }
+        if !row.continues {
+            self.open_segments.remove(&key);
+        }
         Ok(())
     }
+}
+
+/// Merges a later segment of a call (transfer, forward) into the call it continues: the call
+/// spans both, talk time adds up, and when the call left the PBX only in the later segment
+/// (an inbound call transferred out through a trunk), it becomes that outgoing or forwarded call,
+/// priced on the later segment's destination.
+fn merge_segment(first: &mut Call, next: &Call) {
+    let end = first.end().max(next.end());
+    first.billsec = first.billsec.saturating_add(next.billsec);
+    first.duration = u32::try_from(end - first.start)
+        .unwrap_or(u32::MAX)
+        .max(first.billsec);
+    if next.disposition == Disposition::Answered {
+        first.disposition = Disposition::Answered;
+    }
+    if next.direction.is_external_out() && !first.direction.is_external_out() {
+        first.direction = match first.direction {
+            Direction::Inbound | Direction::Forwarded => Direction::Forwarded,
+            _ => next.direction,
+        };
+        first.dialled = next.dialled;
+        first.number = next.number;
+        first.trunk = next.trunk;
+        first.dst_channel = next.dst_channel;
+        if first.direction != Direction::Forwarded {
+            first.subject = next.subject;
+        }
+    }
+}
+
+/// Which clock a format's wall-clock timestamps are in when the user does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// The source time zone (`--source-tz`, `[import] timezone`, else the site's zone).
+    Source,
+    /// UTC unless the user states a source time zone (3CX writes UTC).
+    Utc,
 }
 
 /// The name part of a caller id `"Name" <number>`; the whole string if it has no `<number>`.
@@ -417,6 +544,7 @@ fn import_one(
         rows_read: 0,
         rows_rejected: 0,
         rows_repaired_utf8: 0,
+        rows_repaired_split: 0,
         note: String::new(),
     };
     if head.iter().all(|b| b.is_ascii_whitespace()) {
@@ -461,6 +589,12 @@ fn import_one(
     }
     let file_index = builder.table.files.len() as u32;
     builder.table.files.push(label.clone());
+    if builder.start_file(format) == Clock::Utc {
+        fs.note = join_note(
+            &fs.note,
+            "wall-clock times read as UTC (this format's default; set --source-tz if not)",
+        );
+    }
     let stream: Box<dyn Read> = if head_error.is_some() {
         Box::new(Cursor::new(head))
     } else {
@@ -499,9 +633,33 @@ fn import_one(
         if fields.repaired() {
             fs.rows_repaired_utf8 += 1;
         }
-        let result = format
+        let line32 = line.min(u64::from(u32::MAX)) as u32;
+        let parsed = format
             .parse(&fields, &layout)
-            .and_then(|row| builder.push(&row, file_index, line.min(u64::from(u32::MAX)) as u32));
+            .and_then(|row| format.plausible(&row).map(|()| row));
+        let result = match parsed {
+            Ok(row) => builder.push(&row, file_index, line32),
+            Err(message) => match repair(format, &layout, &fields) {
+                Some((fixed, how)) => {
+                    let f = Fields::new(&fixed);
+                    let pushed = format
+                        .parse(&f, &layout)
+                        .and_then(|row| builder.push(&row, file_index, line32));
+                    if pushed.is_ok() {
+                        fs.rows_repaired_split += 1;
+                        if stats.repairs.len() < opts.show_rejects.max(1) {
+                            stats.repairs.push(RowIssue {
+                                file: label.clone(),
+                                line,
+                                message: how,
+                            });
+                        }
+                    }
+                    pushed
+                }
+                None => Err(message),
+            },
+        };
         if let Err(message) = result {
             reject(&mut fs, stats, opts, &label, line, message)?;
         }
@@ -514,6 +672,66 @@ fn import_one(
         fs.note = "no data rows".into();
     }
     Ok(fs)
+}
+
+fn join_note(a: &str, b: &str) -> String {
+    if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a}; {b}")
+    }
+}
+
+/// Re-joins the surplus fields of a row that an unescaped comma (or a quote that swallowed one)
+/// split too often. Each free-text column of the format is tried as the one that held the
+/// comma; the repair is used only when exactly one choice gives a row the format reads and
+/// finds plausible, so a guess never decides what a call was.
+pub fn repair(
+    format: &dyn Format,
+    layout: &Layout,
+    fields: &Fields<'_>,
+) -> Option<(csv::ByteRecord, String)> {
+    let n = fields.len();
+    let mut found: Option<(csv::ByteRecord, usize, usize)> = None;
+    for width in format.widths(layout).into_iter().filter(|&w| w < n) {
+        let extra = n - width;
+        for c in format.free_text_columns(layout) {
+            if c >= width {
+                continue;
+            }
+            let mut rec = csv::ByteRecord::new();
+            for i in 0..c {
+                rec.push_field(fields.get(i).as_bytes());
+            }
+            let joined: Vec<&str> = (c..=c + extra).map(|i| fields.get(i)).collect();
+            rec.push_field(joined.join(",").as_bytes());
+            for i in c + extra + 1..n {
+                rec.push_field(fields.get(i).as_bytes());
+            }
+            let f = Fields::new(&rec);
+            let ok = format
+                .parse(&f, layout)
+                .is_ok_and(|row| format.plausible(&row).is_ok());
+            if ok {
+                if found.is_some() {
+                    return None; // two readings: ambiguous, report the row instead
+                }
+                found = Some((rec, c, width));
+            }
+        }
+    }
+    found.map(|(rec, c, width)| {
+        let extra = n - width;
+        (
+            rec,
+            format!(
+                "{n} fields where {width} were expected: fields {}-{} re-joined as column {} (an unescaped comma or quote)",
+                c + 1,
+                c + extra + 1,
+                c + 1
+            ),
+        )
+    })
 }
 
 fn reject(
@@ -556,6 +774,25 @@ pub fn cdr_reader<R: Read>(r: R) -> csv::Reader<R> {
 /// The message of a read error that ends a file.
 fn read_error(e: &dyn std::fmt::Display) -> String {
     format!("read error, rest of file skipped: {e}")
+}
+
+/// Checks that the channel fields are empty or look like Asterisk channels (`TECH/resource`):
+/// a caller name or a timestamp there means the fields were shifted.
+pub fn check_channels(row: &RawRow<'_>) -> Result<(), String> {
+    for (what, s) in [("channel", row.channel), ("dstchannel", row.dst_channel)] {
+        let s = s.trim();
+        let shaped = s.is_empty()
+            || s.split_once('/').is_some_and(|(t, _)| {
+                !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric())
+            });
+        if !shaped {
+            return Err(format!(
+                "{what} `{}` is not a channel (TECH/name): fields shifted by an unescaped comma or quote?",
+                excerpt(s)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Parses a non-negative integer field (seconds), tolerating surrounding spaces.

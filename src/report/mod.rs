@@ -77,6 +77,10 @@ pub struct Summary {
     pub rows_rejected: u64,
     /// Rows read with invalid UTF-8 replaced.
     pub rows_repaired_utf8: u64,
+    /// Rows whose surplus fields (unescaped comma or quote) were re-joined.
+    pub rows_repaired_split: u64,
+    /// The first repaired rows in detail.
+    pub repaired: Vec<crate::import::RowIssue>,
     /// Calls analysed.
     pub calls: usize,
     /// Outbound and forwarded external calls.
@@ -356,6 +360,8 @@ impl Report {
                 rows_read: r.stats.rows_read,
                 rows_rejected: r.stats.rows_rejected,
                 rows_repaired_utf8: r.stats.files.iter().map(|f| f.rows_repaired_utf8).sum(),
+                rows_repaired_split: r.stats.files.iter().map(|f| f.rows_repaired_split).sum(),
+                repaired: r.stats.repairs.clone(),
                 calls: calls.len(),
                 external_calls: calls
                     .iter()

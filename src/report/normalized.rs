@@ -84,15 +84,30 @@ pub fn render(t: &CallTable, stats: &ImportStats, out: &mut dyn Write) -> io::Re
             super::terminal::clean(&r.message)
         )?;
     }
+    for r in &stats.repairs {
+        writeln!(
+            out,
+            "# repaired {}:{}: {}",
+            r.file,
+            r.line,
+            super::terminal::clean(&r.message)
+        )?;
+    }
+    let split: u64 = stats.files.iter().map(|f| f.rows_repaired_split).sum();
     writeln!(
         out,
-        "# totals: {} rows read, {} rejected, {} repaired (invalid UTF-8)",
+        "# totals: {} rows read, {} rejected, {} repaired (invalid UTF-8){}",
         stats.rows_read,
         stats.rows_rejected,
         stats
             .files
             .iter()
             .map(|f| f.rows_repaired_utf8)
-            .sum::<u64>()
+            .sum::<u64>(),
+        if split > 0 {
+            format!(", {split} repaired (fields re-joined)")
+        } else {
+            String::new()
+        }
     )
 }

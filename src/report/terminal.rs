@@ -214,6 +214,24 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
+    if s.rows_repaired_split > 0 {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} row(s) repaired (surplus fields re-joined; first {} shown):",
+            s.rows_repaired_split,
+            s.repaired.len()
+        )?;
+        for r in &s.repaired {
+            writeln!(
+                out,
+                "   {}:{}: {}",
+                clean(&r.file),
+                r.line,
+                clean(&r.message)
+            )?;
+        }
+    }
     for n in &s.notes {
         writeln!(out, "note: {n}")?;
     }

@@ -22,8 +22,12 @@ fn hostile_file() -> (String, Vec<u64>) {
     push(&mut s, &GOOD.replace("\"\"\"Anna\"\" <201>\"", "\"\"\"=cmd|' /C calc'!A0, <script>alert(1)</script> <img src=x onerror=alert(2)>, \"\"q\"\"\"\" <201>\""), false);
     // Wrong column count (15 fields).
     push(&mut s, "\"\",\"201\",\"0301234567\",\"from-internal\",\"x\",\"PJSIP/201-01\",\"PJSIP/telekom-02\",\"Dial\",\"x\",\"2026-03-07 10:00:00\",,\"2026-03-07 10:00:20\",20,0,\"NO ANSWER\"\n", true);
-    // An unescaped comma inside an unquoted caller name shifts every field.
-    push(&mut s, "\"\",\"201\",\"0301234567\",\"from-internal\",Doe, John <201>,\"PJSIP/201-01\",\"PJSIP/telekom-02\",\"Dial\",\"x\",\"2026-03-07 10:00:00\",,\"2026-03-07 10:00:20\",20,0,\"NO ANSWER\",\"DOCUMENTATION\"\n", true);
+    // An unescaped comma inside an unquoted caller name shifts every field: only one way of
+    // re-joining gives a readable row, so it is repaired (and reported as such), not rejected.
+    push(&mut s, "\"\",\"201\",\"0301234567\",\"from-internal\",Doe, John <201>,\"PJSIP/201-01\",\"PJSIP/telekom-02\",\"Dial\",\"x\",\"2026-03-07 10:00:00\",,\"2026-03-07 10:00:20\",20,0,\"NO ANSWER\",\"DOCUMENTATION\"\n", false);
+    // The same comma where two columns could have held it and the rest gives no clue: the
+    // second free-text column (lastdata) is empty-shaped, so this stays rejected.
+    push(&mut s, "\"\",\"201\",\"0301234567\",\"from-internal\",Doe, John <201>,\"PJSIP/201-01\",\"PJSIP/telekom-02\",\"Dial\",\"2026-03-07 10:00:00\",,\"2026-03-07 10:00:20\",20,0,\"NO ANSWER\",\"DOCUMENTATION\"\n", true);
     // A non-UTF-8 byte (Latin-1 ü) in the caller name: read, not rejected.
     push(&mut s, &GOOD.replace("Anna", "M\u{00fc}ller"), false);
     // An ANSI escape in the caller name and a control character in the source field.
@@ -62,10 +66,16 @@ fn bad_rows_are_counted_and_located_and_good_rows_survive() {
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let j = json(&out);
     let s = &j["summary"];
-    assert_eq!(s["rows_read"], 8);
+    assert_eq!(s["rows_read"], 9);
     assert_eq!(s["rows_rejected"], bad.len() as u64);
-    assert_eq!(s["calls"], 4);
+    assert_eq!(s["calls"], 5);
     assert_eq!(s["rows_repaired_utf8"], 1);
+    assert_eq!(s["rows_repaired_split"], 1);
+    assert_eq!(s["repaired"][0]["line"], 4);
+    assert!(s["repaired"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("re-joined as column 5"));
     let lines: Vec<u64> = s["rejected"]
         .as_array()
         .unwrap()
@@ -91,10 +101,11 @@ fn terminal_output_escapes_control_characters_and_shows_rejects() {
     assert!(!t.contains('\u{7}'), "raw bell in terminal output");
     assert!(t.contains("4 row(s) rejected"), "{t}");
     assert!(
-        t.contains("Master.csv:3:") && t.contains("Master.csv:8:"),
+        t.contains("Master.csv:3:") && t.contains("Master.csv:9:"),
         "{t}"
     );
-    assert!(t.contains("8 rows read, 4 rejected"), "{t}");
+    assert!(t.contains("1 row(s) repaired"), "{t}");
+    assert!(t.contains("9 rows read, 4 rejected"), "{t}");
 }
 
 #[test]
@@ -266,6 +277,9 @@ fn unescaped_quotes_are_read_or_reported_never_lost() {
         3,
         "{s}"
     );
-    assert_eq!(s["rows_rejected"], 1, "{s}");
-    assert_eq!(s["rejected"][0]["line"], 3);
+    // The unescaped quote swallowed a comma into an extra field; only the caller-name column
+    // can take it back and give a readable row, so the row is repaired and says so.
+    assert_eq!(s["rows_rejected"], 0, "{s}");
+    assert_eq!(s["rows_repaired_split"], 1, "{s}");
+    assert_eq!(s["repaired"][0]["line"], 3);
 }

@@ -1,9 +1,13 @@
-//! A deterministic synthetic CDR generator: an office's benign traffic plus planted attacks, in
-//! Asterisk cdr_csv form (18 columns, site local time).
+//! A deterministic synthetic CDR generator: an office's benign traffic plus planted attacks.
 //!
+//! [`generate`] produces a format-neutral stream of [`SynthCall`]s (site local times); one
+//! writer per CDR format (one file each, registered in [`WRITERS`]) turns them into that PBX's
+//! export, so the same month can be audited in every format and must give the same findings.
 //! Used by the integration tests (a seeded month must yield every planted attack and no
-//! high-severity finding on benign traffic) and by the benchmarks (millions of rows). The same
-//! seed gives byte-identical output.
+//! high-severity finding on benign traffic), the samples and the benchmarks (millions of rows).
+//! The same seed gives byte-identical output.
+
+pub mod asterisk;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use std::io::{self, Write};
@@ -109,52 +113,171 @@ impl Spec {
     }
 }
 
-struct Writer<W: Write> {
-    out: W,
+/// How a synthetic call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Answered (talk seconds > 0).
+    Answered,
+    /// Rang out.
+    NoAnswer,
+    /// Busy.
+    Busy,
+    /// Failed (no route, rejected).
+    Failed,
+}
+
+impl Outcome {
+    /// Asterisk spelling.
+    pub fn asterisk(self) -> &'static str {
+        match self {
+            Outcome::Answered => "ANSWERED",
+            Outcome::NoAnswer => "NO ANSWER",
+            Outcome::Busy => "BUSY",
+            Outcome::Failed => "FAILED",
+        }
+    }
+}
+
+/// Which way a synthetic call goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leg {
+    /// Extension → trunk → `other` (a dialled external number, as the user dialled it).
+    Outbound,
+    /// `other` (caller number) → trunk → extension.
+    Inbound,
+    /// Extension → extension `other`.
+    Internal,
+}
+
+/// One call of the synthetic traffic, independent of any CDR format.
+#[derive(Debug, Clone)]
+pub struct SynthCall {
+    /// Sequence number, unique per call (call ids, channel suffixes).
+    pub seq: u64,
+    /// Direction.
+    pub leg: Leg,
+    /// Start (site local wall-clock time).
+    pub start: NaiveDateTime,
+    /// Seconds ringing before answer (or before giving up).
+    pub ring: u32,
+    /// Talk seconds (0 unless answered).
+    pub talk: u32,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The extension of the office involved: caller (outbound, internal) or callee (inbound).
+    pub extension: String,
+    /// The caller's display name: the extension's user (outbound, internal), empty for
+    /// inbound callers.
+    pub name: String,
+    /// The other party: dialled number (outbound, national format with `0`/`00` prefixes),
+    /// called extension (internal) or caller number (inbound).
+    pub other: String,
+    /// The trunk name (`telekom`).
+    pub trunk: &'static str,
+}
+
+impl SynthCall {
+    /// Total seconds (ring + talk).
+    pub fn duration(&self) -> u32 {
+        self.ring + self.talk
+    }
+
+    /// End (local).
+    pub fn end(&self) -> NaiveDateTime {
+        self.start + Duration::seconds(i64::from(self.duration()))
+    }
+
+    /// Answer (local), if answered.
+    pub fn answer(&self) -> Option<NaiveDateTime> {
+        (self.outcome == Outcome::Answered)
+            .then(|| self.start + Duration::seconds(i64::from(self.ring)))
+    }
+
+    /// Caller number as a CDR writes it.
+    pub fn caller(&self) -> &str {
+        match self.leg {
+            Leg::Inbound => &self.other,
+            _ => &self.extension,
+        }
+    }
+
+    /// Called number as a CDR writes it.
+    pub fn callee(&self) -> &str {
+        match self.leg {
+            Leg::Inbound => &self.extension,
+            _ => &self.other,
+        }
+    }
+}
+
+/// Writes synthetic calls as one CDR format.
+pub trait CdrWriter {
+    /// Lines written before the first call (header rows), if the format has them.
+    fn header(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+    /// Writes one call (one or more rows).
+    fn call(&mut self, call: &SynthCall, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// A writer constructor: the site time zone (for formats that write UTC or epochs).
+pub type MakeWriter = fn(chrono_tz::Tz) -> Box<dyn CdrWriter>;
+
+/// Writers by the importer format name they produce.
+pub static WRITERS: &[(&str, MakeWriter)] = &[("asterisk-csv", asterisk::make)];
+
+/// The writer for a format name.
+pub fn writer_for(format: &str, tz: chrono_tz::Tz) -> Option<Box<dyn CdrWriter>> {
+    WRITERS
+        .iter()
+        .find(|(n, _)| *n == format)
+        .map(|(_, make)| make(tz))
+}
+
+/// The site time zone of [`Spec::month`].
+pub const MONTH_TZ: chrono_tz::Tz = chrono_tz::Europe::Berlin;
+
+struct Writer<'f> {
+    emit: &'f mut dyn FnMut(&SynthCall) -> io::Result<()>,
     rng: fastrand::Rng,
     seq: u64,
     rows: u64,
 }
 
-impl<W: Write> Writer<W> {
+impl Writer<'_> {
     #[allow(clippy::too_many_arguments)]
     fn row(
         &mut self,
-        src: &str,
-        dst: &str,
-        context: &str,
+        leg: Leg,
+        extension: &str,
         name: &str,
-        channel: &str,
-        dst_channel: &str,
+        other: &str,
         start: NaiveDateTime,
         ring: u32,
-        billsec: u32,
-        disposition: &str,
+        talk: u32,
+        outcome: Outcome,
     ) -> io::Result<NaiveDateTime> {
         self.seq += 1;
-        let answered = disposition == "ANSWERED";
-        let duration = ring + billsec;
-        let end = start + Duration::seconds(i64::from(duration));
-        let answer = if answered {
-            (start + Duration::seconds(i64::from(ring)))
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
+        let talk = if outcome == Outcome::Answered {
+            talk
         } else {
-            String::new()
+            0
         };
-        let ts = start.and_utc().timestamp();
-        writeln!(
-            self.out,
-            "\"\",\"{src}\",\"{dst}\",\"{context}\",\"\"\"{name}\"\" <{src}>\",\"{channel}-{:08x}\",\"{dst_channel}\",\"Dial\",\"{}\",\"{}\",{},\"{}\",{duration},{billsec},\"{disposition}\",\"DOCUMENTATION\",\"{ts}.{}\",\"\"",
-            self.seq,
-            if dst_channel.is_empty() { String::new() } else { format!("PJSIP/{dst}@trunk,60") },
-            start.format("%Y-%m-%d %H:%M:%S"),
-            answer,
-            end.format("%Y-%m-%d %H:%M:%S"),
-            self.seq,
-        )?;
+        let call = SynthCall {
+            seq: self.seq,
+            leg,
+            start,
+            ring,
+            talk,
+            outcome,
+            extension: extension.to_string(),
+            name: name.to_string(),
+            other: other.to_string(),
+            trunk: "telekom",
+        };
+        (self.emit)(&call)?;
         self.rows += 1;
-        Ok(end)
+        Ok(call.end())
     }
 
     fn digits(&mut self, n: usize) -> String {
@@ -162,17 +285,42 @@ impl<W: Write> Writer<W> {
             .map(|_| char::from(b'0' + self.rng.u8(0..10)))
             .collect()
     }
-
-    fn trunk(&mut self) -> String {
-        self.seq += 1;
-        format!("PJSIP/telekom-{:08x}", self.seq)
-    }
 }
 
-/// Writes the CDRs of `spec` and returns what was planted and how many rows were written.
+/// Writes the CDRs of `spec` in Asterisk cdr_csv form; returns what was planted and the rows.
 pub fn write_asterisk<W: Write>(spec: &Spec, out: W) -> io::Result<(Vec<Planted>, u64)> {
+    write_as("asterisk-csv", MONTH_TZ, spec, out)
+}
+
+/// Writes the CDRs of `spec` in `format` (a name of [`WRITERS`]), timestamps for a site in
+/// `tz`; returns what was planted and how many calls were written.
+pub fn write_as<W: Write>(
+    format: &str,
+    tz: chrono_tz::Tz,
+    spec: &Spec,
+    out: W,
+) -> io::Result<(Vec<Planted>, u64)> {
+    let mut w = writer_for(format, tz).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("no synthetic writer for {format}"),
+        )
+    })?;
+    let mut out = io::BufWriter::new(out);
+    w.header(&mut out)?;
+    let result = generate(spec, &mut |c| w.call(c, &mut out))?;
+    out.flush()?;
+    Ok(result)
+}
+
+/// Generates the calls of `spec` in time order (per day), handing each to `emit`; returns what
+/// was planted and how many calls were generated.
+pub fn generate(
+    spec: &Spec,
+    emit: &mut dyn FnMut(&SynthCall) -> io::Result<()>,
+) -> io::Result<(Vec<Planted>, u64)> {
     let mut w = Writer {
-        out: io::BufWriter::new(out),
+        emit,
         rng: fastrand::Rng::with_seed(spec.seed),
         seq: 0,
         rows: 0,
@@ -237,78 +385,56 @@ pub fn write_asterisk<W: Write>(spec: &Spec, out: W) -> io::Result<(Vec<Planted>
         for (t, ext, kind) in calls {
             let src = ext.to_string();
             let name = names[(ext as usize) % names.len()];
-            let chan = format!("PJSIP/{ext}");
             let ring = w.rng.u32(2..20);
             let answered = w.rng.u8(0..100) < 85;
-            let (disp, talk) = if answered {
-                ("ANSWERED", w.rng.u32(15..600))
+            let (outcome, talk) = if answered {
+                (Outcome::Answered, w.rng.u32(15..600))
             } else {
-                (["NO ANSWER", "BUSY", "FAILED"][w.rng.usize(0..3)], 0)
+                (
+                    [Outcome::NoAnswer, Outcome::Busy, Outcome::Failed][w.rng.usize(0..3)],
+                    0,
+                )
             };
-            // (caller, dialled, context, caller name, channel, destination channel, talk, disposition)
-            let (caller, dst, context, who, from, to, talk, disp) = match kind {
+            let (leg, who, other, talk, outcome) = match kind {
                 0..=39 => {
                     let other = spec.first_extension + w.rng.u32(0..spec.extensions);
-                    let to = format!("PJSIP/{other}-{:08x}", w.seq);
-                    (
-                        src.clone(),
-                        other.to_string(),
-                        "from-internal",
-                        name,
-                        chan,
-                        to,
-                        talk,
-                        disp,
-                    )
+                    (Leg::Internal, name, other.to_string(), talk, outcome)
                 }
                 85..=99 => {
                     let caller = pick(&mut w, &national);
-                    let from = w.trunk();
-                    let to = format!("PJSIP/{ext}-{:08x}", w.seq);
-                    (caller, src.clone(), "from-trunk", "", from, to, talk, disp)
+                    (Leg::Inbound, "", caller, talk, outcome)
                 }
                 _ => {
                     // Outbound: national, international, an evening call home (200), or a long
                     // daytime call (201).
-                    let (pool, talk, disp) = match kind {
-                        40..=79 => (&national, talk, disp),
-                        80..=84 => (&international, talk, disp),
-                        200 => (&national, w.rng.u32(60..900), "ANSWERED"),
+                    let (pool, talk, outcome) = match kind {
+                        40..=79 => (&national, talk, outcome),
+                        80..=84 => (&international, talk, outcome),
+                        200 => (&national, w.rng.u32(60..900), Outcome::Answered),
                         _ => {
                             let pool = if w.rng.bool() {
                                 &national
                             } else {
                                 &international
                             };
-                            (pool, w.rng.u32(3600..7200), "ANSWERED")
+                            (pool, w.rng.u32(3600..7200), Outcome::Answered)
                         }
                     };
                     let dst = pick(&mut w, pool);
-                    let to = w.trunk();
-                    (
-                        src.clone(),
-                        dst,
-                        "from-internal",
-                        name,
-                        chan,
-                        to,
-                        talk,
-                        disp,
-                    )
+                    (Leg::Outbound, name, dst, talk, outcome)
                 }
             };
-            w.row(&caller, &dst, context, who, &from, &to, t, ring, talk, disp)?;
+            w.row(leg, &src, who, &other, t, ring, talk, outcome)?;
         }
         for (start, i) in events.iter().filter(|(s, _)| s.date() == date) {
             planted.push(attack(&mut w, &spec.attacks[*i], *start)?);
         }
     }
-    w.out.flush()?;
     Ok((planted, w.rows))
 }
 
 /// `n` numbers cycling through `(prefix, random digits)` shapes.
-fn pool<W: Write>(w: &mut Writer<W>, n: usize, shapes: &[(&str, usize)]) -> Vec<String> {
+fn pool(w: &mut Writer<'_>, n: usize, shapes: &[(&str, usize)]) -> Vec<String> {
     (0..n)
         .map(|i| {
             let (prefix, digits) = shapes[i % shapes.len()];
@@ -317,13 +443,12 @@ fn pool<W: Write>(w: &mut Writer<W>, n: usize, shapes: &[(&str, usize)]) -> Vec<
         .collect()
 }
 
-fn pick<W: Write>(w: &mut Writer<W>, pool: &[String]) -> String {
+fn pick(w: &mut Writer<'_>, pool: &[String]) -> String {
     pool[w.rng.usize(0..pool.len())].clone()
 }
 
-fn attack<W: Write>(w: &mut Writer<W>, a: &Attack, start: NaiveDateTime) -> io::Result<Planted> {
+fn attack(w: &mut Writer<'_>, a: &Attack, start: NaiveDateTime) -> io::Result<Planted> {
     let src = a.extension.to_string();
-    let chan = format!("PJSIP/{src}");
     let mut t = start;
     let mut last_end = start;
     let hot = pool(
@@ -340,40 +465,40 @@ fn attack<W: Write>(w: &mut Writer<W>, a: &Attack, start: NaiveDateTime) -> io::
             AttackKind::IrsfBurst => {
                 let dst = hot[w.rng.usize(0..hot.len())].clone();
                 if i < 5 {
-                    (dst, 3, 0, "FAILED", 20)
+                    (dst, 3, 0, Outcome::Failed, 20)
                 } else {
                     // Several channels at once: the next call starts before this one ends.
                     (
                         dst,
                         w.rng.u32(3..10),
                         w.rng.u32(120..900),
-                        "ANSWERED",
+                        Outcome::Answered,
                         w.rng.u32(30..150),
                     )
                 }
             }
             AttackKind::PremiumRate => {
                 let dst = premium[w.rng.usize(0..premium.len())].clone();
-                (dst, 5, w.rng.u32(180..600), "ANSWERED", w.rng.u32(300..700))
+                (
+                    dst,
+                    5,
+                    w.rng.u32(180..600),
+                    Outcome::Answered,
+                    w.rng.u32(300..700),
+                )
             }
             AttackKind::NightVolume => {
                 let dst = format!("0151{}", w.digits(8));
-                (dst, 4, w.rng.u32(120..360), "ANSWERED", w.rng.u32(60..150))
+                (
+                    dst,
+                    4,
+                    w.rng.u32(120..360),
+                    Outcome::Answered,
+                    w.rng.u32(60..150),
+                )
             }
         };
-        let tr = w.trunk();
-        let end = w.row(
-            &src,
-            &dst,
-            "from-internal",
-            "Hacked",
-            &chan,
-            &tr,
-            t,
-            ring,
-            talk,
-            disp,
-        )?;
+        let end = w.row(Leg::Outbound, &src, "Hacked", &dst, t, ring, talk, disp)?;
         last_end = last_end.max(end);
         t += Duration::seconds(i64::from(gap));
     }
