@@ -2,6 +2,7 @@
 //!
 //! - `cli`: drives the real `tollguard` binary (exit codes, outputs, inputs, config errors);
 //! - `fixtures`: data-only cases under `tests/fixtures/` (add a case without writing Rust);
+//! - `formats`: the same synthetic month in every format gives the same findings;
 //! - `hostile`: broken, truncated and attacker-controlled input;
 //! - `month`: a seeded synthetic month with planted attacks, checked end to end;
 //! - `numbers`: number classification against an independent libphonenumber implementation.
@@ -9,6 +10,7 @@
 mod cli;
 mod common;
 mod fixtures;
+mod formats;
 mod hostile;
 mod month;
 mod numbers;
