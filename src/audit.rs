@@ -48,7 +48,15 @@ pub fn import(config: &Config, inputs: &[String]) -> Result<(CallTable, ImportSt
     let sources = input::resolve(inputs)?;
     let classifier = Classifier::from_config(config)?;
     let mut builder = Builder::new(config, &classifier)?;
+    let generic = config
+        .import
+        .mapping
+        .clone()
+        .map(import::generic::Generic::new)
+        .transpose()
+        .map_err(Error::Invalid)?;
     let opts = ImportOptions {
+        generic,
         format: config.import.format.clone(),
         show_rejects: config.report.show_rejects,
         strict: config.import.strict,

@@ -7,10 +7,10 @@
 
 use crate::intern::{Interner, Sym};
 use crate::number::NumberInfo;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which way a call went, seen from the PBX.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// From an extension (or an unknown source) out through a trunk to an external number.
@@ -44,7 +44,7 @@ impl Direction {
 }
 
 /// How the call ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Disposition {
     /// Answered (billable seconds may still be 0).

@@ -45,8 +45,17 @@ pub enum Command {
         #[arg(short, long)]
         config: Option<PathBuf>,
     },
-    /// List the CDR formats tollguard reads.
+    /// List the CDR formats tollguard reads, with the PBX versions they were checked against.
     Formats,
+    /// Show which format each file is recognized as, and how well every format fits.
+    Detect {
+        /// CDR files, directories, glob patterns, or `-` for stdin.
+        #[arg(required = true)]
+        inputs: Vec<String>,
+        /// Configuration file (its [import.mapping] takes part in detection).
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+    },
     /// Print the normalized calls as CSV, then the rejected rows (to check an importer).
     Normalize(NormalizeArgs),
     /// Show how numbers are classified (country, type, risk, rate) with the site settings.

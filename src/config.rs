@@ -291,6 +291,8 @@ pub struct ImportSettings {
     pub timezone: Option<TimeZone>,
     /// Treat any rejected row as a fatal error.
     pub strict: bool,
+    /// A column mapping for CSV exports tollguard has no importer for (format `generic`).
+    pub mapping: Option<crate::import::generic::MappingSettings>,
 }
 
 /// `[rates]`: where prices and risk tiers come from.
@@ -448,6 +450,9 @@ impl Config {
         let stated = o.source_tz.or(file.import.timezone);
         let source_tz_stated = stated.is_some();
         let source_tz = stated.map(|t| t.0).unwrap_or(tz);
+        if let Some(m) = &file.import.mapping {
+            m.validate().map_err(Error::Invalid)?;
+        }
         if file.rates.eur_exchange_rate <= 0.0 || !file.rates.eur_exchange_rate.is_finite() {
             return Err(Error::Invalid(
                 "[rates] eur_exchange_rate must be a positive number".into(),

@@ -94,9 +94,16 @@ fn run(cli: Cli) -> Result<u8> {
             let mut out = std::io::stdout().lock();
             for f in tollguard::import::FORMATS {
                 writeln!(out, "{:<16} {}", f.name(), f.description())?;
+                writeln!(out, "{:<16} checked against: {}", "", f.checked_against())?;
             }
+            writeln!(
+                out,
+                "{:<16} any other CSV, through a column mapping in [import.mapping] (see `tollguard init`)",
+                "generic"
+            )?;
             Ok(0)
         }
+        Command::Detect { inputs, config } => detect(&inputs, config.as_deref()),
         Command::Normalize(args) => {
             let config = resolve(&args.input, Overrides::default())?;
             let (table, stats) = tollguard::audit::import(&config, &args.input.inputs)?;
@@ -144,6 +151,53 @@ fn resolve(input: &InputArgs, extra: Overrides) -> Result<Config> {
             ..extra
         },
     )?)
+}
+
+/// `tollguard detect`: the verdict per file and every fitting format's score. Exit 2 when a
+/// file fits no format (what `audit` would refuse), else 0.
+fn detect(inputs: &[String], config: Option<&Path>) -> Result<u8> {
+    let c = Config::resolve(load(config)?, Overrides::default())?;
+    let generic = c
+        .import
+        .mapping
+        .clone()
+        .map(tollguard::import::generic::Generic::new)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let opts = tollguard::import::ImportOptions {
+        generic,
+        ..Default::default()
+    };
+    let sources = tollguard::input::resolve(inputs)?;
+    let found = tollguard::import::detect::explain(&sources, &opts)?;
+    let mut out = std::io::stdout().lock();
+    let mut code = 0;
+    for d in found {
+        let file = report::terminal::clean(&d.file);
+        match &d.chosen {
+            Ok((name, score)) => writeln!(
+                out,
+                "{file}: {name} ({score}% of the sampled rows fit; {})",
+                tollguard::import::detect::verdict(*score)
+            )?,
+            Err(e) if d.discovered => writeln!(out, "{file}: skipped (found in a directory): {e}")?,
+            Err(e) => {
+                code = 2;
+                writeln!(out, "{file}: not recognized: {e}")?
+            }
+        }
+        for (name, score, header_rows, width) in &d.scores {
+            let shape = match (header_rows, width) {
+                (0, _) => "no header".to_string(),
+                (h, w) => format!("{h} header row(s), {w} columns"),
+            };
+            writeln!(out, "    {name:<16} {score:>3}%  {shape}")?;
+        }
+        if d.scores.is_empty() {
+            writeln!(out, "    (no format fits any sampled row)")?;
+        }
+    }
+    Ok(code)
 }
 
 fn audit(args: AuditArgs) -> Result<u8> {

@@ -42,7 +42,7 @@ impl Format for AsteriskCsv {
     }
 
     fn checked_against(&self) -> &'static str {
-        "cdr_csv.c column list (Asterisk 1.8-22); FreePBX 14-17, Issabel 4, VitalPBX 4 write the same module's file"
+        "the column list of Asterisk's cdr/cdr_csv.c (base, loguniqueid, loguserfield, newcdrcolumns); fixtures written from it, not captured from a live PBX"
     }
 
     fn widths(&self, _layout: &Layout) -> Vec<usize> {

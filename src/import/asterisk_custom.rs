@@ -36,7 +36,7 @@ impl Format for AsteriskCustom {
     }
 
     fn checked_against(&self) -> &'static str {
-        "cdr_custom.conf.sample legacy mapping (Asterisk 13-22)"
+        "the legacy mapping in Asterisk's configs/samples/cdr_custom.conf.sample; fixtures written from it"
     }
 
     fn widths(&self, _layout: &Layout) -> Vec<usize> {
@@ -94,8 +94,8 @@ mod tests {
         let sample = Sample::from_bytes(ROW.as_bytes(), 10);
         assert_eq!(AsteriskCustom.sniff(&sample).unwrap().0, 100);
         assert_eq!(super::super::asterisk_csv::AsteriskCsv.sniff(&sample), None);
-        let (f, _, _) = crate::import::detect(&sample).unwrap();
-        assert_eq!(f.name(), "asterisk-custom");
+        let c = crate::import::detect(ROW.as_bytes()).ok().unwrap();
+        assert_eq!(c.format.name(), "asterisk-custom");
         let rec = csv::ByteRecord::from(sample.records[0].clone());
         let fields = Fields::new(&rec);
         let row = AsteriskCustom.parse(&fields, &Layout::default()).unwrap();

@@ -66,7 +66,7 @@ impl Format for FreePbx {
     }
 
     fn checked_against(&self) -> &'static str {
-        "FreePBX 13-17 CDR Reports export, Issabel 4 and Elastix 2.5 (16-column) exports"
+        "the asteriskcdrdb.cdr columns of the FreePBX CDR Reports export (26) and the older FreePBX/Issabel export (16); fixtures written from them"
     }
 
     fn free_text_columns(&self, layout: &Layout) -> Vec<usize> {

@@ -10,8 +10,10 @@
 
 pub mod asterisk_csv;
 pub mod asterisk_custom;
+pub mod detect;
 pub mod fields;
 pub mod freepbx;
+pub mod generic;
 
 use crate::call::{Call, CallTable, Direction, Disposition, Subject, NO_NUMBER};
 use crate::config::Config;
@@ -23,6 +25,7 @@ use crate::intern::Sym;
 use crate::number::Classifier;
 use crate::timeconv::LocalResolver;
 use chrono::NaiveDateTime;
+pub use detect::{candidates, choose, detect, score_all, Candidate};
 pub use fields::Fields;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -95,7 +98,12 @@ pub struct Sample {
 impl Sample {
     /// Builds a sample from the first bytes of a file.
     pub fn from_bytes(bytes: &[u8], max_records: usize) -> Sample {
-        let mut rdr = cdr_reader(bytes);
+        Self::from_bytes_with(bytes, max_records, b',')
+    }
+
+    /// Builds a sample from the first bytes of a file with another field delimiter.
+    pub fn from_bytes_with(bytes: &[u8], max_records: usize, delimiter: u8) -> Sample {
+        let mut rdr = cdr_reader_with(bytes, delimiter);
         let mut records = Vec::new();
         let mut rec = csv::ByteRecord::new();
         while records.len() < max_records {
@@ -158,6 +166,10 @@ pub trait Format: Sync {
     }
     /// Maps one record to a raw row, or says why it cannot.
     fn parse<'a>(&self, f: &'a Fields<'a>, layout: &Layout) -> Result<RawRow<'a>, String>;
+    /// The field delimiter (`,` for every built-in format).
+    fn delimiter(&self) -> u8 {
+        b','
+    }
     /// The clock of wall-clock timestamps when the user states no source time zone.
     fn clock(&self) -> Clock {
         Clock::Source
@@ -458,6 +470,8 @@ pub fn caller_name(clid: &str) -> &str {
 /// Options of one import run.
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
+    /// The user's column mapping (`[import.mapping]`), if any: a format of its own.
+    pub generic: Option<generic::Generic>,
     /// Forced format name.
     pub format: Option<String>,
     /// Rejected rows shown in detail.
@@ -466,55 +480,35 @@ pub struct ImportOptions {
     pub strict: bool,
 }
 
-/// Detects the format of a sample: the best-scoring format, or an error listing candidates.
-pub fn detect(sample: &Sample) -> Result<(&'static dyn Format, u8, Layout), String> {
-    let mut scored: Vec<(&'static dyn Format, u8, Layout)> = FORMATS
-        .iter()
-        .filter_map(|f| f.sniff(sample).map(|(s, l)| (*f, s, l)))
-        .collect();
-    scored.sort_by_key(|x| std::cmp::Reverse(x.1));
-    match scored.as_slice() {
-        [] => Err(
-            "no known CDR format fits (see `tollguard formats`; force one with --format)".into(),
-        ),
-        [(f, s, _), ..] if *s < MIN_CONFIDENCE => Err(format!(
-            "no format fits well enough (best: {} at {s}%); force one with --format",
-            f.name()
-        )),
-        [(a, sa, _), (b, sb, _), ..] if sa == sb => Err(format!(
-            "ambiguous: {} and {} fit equally ({sa}%); choose with --format",
-            a.name(),
-            b.name()
-        )),
-        _ => {
-            let (f, s, l) = scored.swap_remove(0);
-            Ok((f, s, l))
-        }
-    }
-}
-
 /// Reads every source into the builder's table.
 pub fn import_all(
     sources: &[Source],
     builder: &mut Builder<'_>,
     opts: &ImportOptions,
 ) -> Result<ImportStats> {
+    let all = candidates(opts);
     let forced = match &opts.format {
-        Some(name) if name != "auto" => Some(format_by_name(name).ok_or_else(|| {
-            Error::Invalid(format!(
-                "unknown format `{name}`; known: {}",
-                FORMATS
-                    .iter()
-                    .map(|f| f.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?),
+        Some(name) if name != "auto" => Some(
+            all.iter()
+                .copied()
+                .find(|f| f.name() == name)
+                .ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "unknown format `{name}`; known: {}{}",
+                        all.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "),
+                        if name == "generic" {
+                            " (generic needs an [import.mapping] section)"
+                        } else {
+                            ""
+                        }
+                    ))
+                })?,
+        ),
         _ => None,
     };
     let mut stats = ImportStats::default();
     for source in sources {
-        let fs = import_one(source, builder, forced, opts, &mut stats)?;
+        let fs = import_one(source, builder, forced, &all, opts, &mut stats)?;
         stats.rows_read += fs.rows_read;
         stats.rows_rejected += fs.rows_rejected;
         stats.files.push(fs);
@@ -522,21 +516,25 @@ pub fn import_all(
     Ok(stats)
 }
 
+/// Reads the first [`SNIFF_BYTES`] of a source; a read error (a truncated gzip stream) keeps
+/// what was read and is returned beside it.
+pub fn read_head(reader: &mut dyn Read) -> (Vec<u8>, Option<std::io::Error>) {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    let err = reader.take(SNIFF_BYTES as u64).read_to_end(&mut head).err();
+    (head, err)
+}
+
 fn import_one(
     source: &Source,
     builder: &mut Builder<'_>,
-    forced: Option<&'static dyn Format>,
+    forced: Option<&dyn Format>,
+    all: &[&dyn Format],
     opts: &ImportOptions,
     stats: &mut ImportStats,
 ) -> Result<FileStats> {
     let label = source.label();
     let mut reader = input::open(source)?;
-    let mut head = Vec::with_capacity(SNIFF_BYTES);
-    // A read error here (a truncated gzip stream) keeps what was read; it is reported below.
-    let head_error = (&mut reader)
-        .take(SNIFF_BYTES as u64)
-        .read_to_end(&mut head)
-        .err();
+    let (head, head_error) = read_head(&mut reader);
     let mut fs = FileStats {
         file: label.clone(),
         format: String::new(),
@@ -554,19 +552,21 @@ fn import_one(
         fs.note = "empty file".into();
         return Ok(fs);
     }
-    let sample = Sample::from_bytes(&head, 50);
     let (format, confidence, layout) = match forced {
-        Some(f) => match f.forced_layout(&sample) {
-            Ok(l) => (f, 100, l),
-            Err(e) => {
-                return Err(Error::Format {
-                    path: source.path.clone(),
-                    message: e,
-                })
+        Some(f) => {
+            let sample = Sample::from_bytes_with(&head, 50, f.delimiter());
+            match f.forced_layout(&sample) {
+                Ok(l) => (f, 100, l),
+                Err(e) => {
+                    return Err(Error::Format {
+                        path: source.path.clone(),
+                        message: e,
+                    })
+                }
             }
-        },
-        None => match detect(&sample) {
-            Ok(d) => d,
+        }
+        None => match choose(score_all(&head, all)) {
+            Ok(c) => (c.format, c.score, c.layout),
             Err(message) if source.discovered => {
                 fs.note = format!("skipped: {message}");
                 return Ok(fs);
@@ -600,7 +600,7 @@ fn import_one(
     } else {
         Box::new(Cursor::new(head).chain(reader))
     };
-    let mut rdr = cdr_reader(stream);
+    let mut rdr = cdr_reader_with(stream, format.delimiter());
     let mut rec = csv::ByteRecord::new();
     let mut record_no = 0usize;
     loop {
@@ -764,8 +764,14 @@ fn reject(
 /// terminator a CRLF file's `\r` ends the record and its `\n` is counted into the next one, so
 /// every line number would be off; the `\r` left on the last field is removed by [`Fields`].
 pub fn cdr_reader<R: Read>(r: R) -> csv::Reader<R> {
+    cdr_reader_with(r, b',')
+}
+
+/// [`cdr_reader`] with another field delimiter (generic mappings: `;` exports).
+pub fn cdr_reader_with<R: Read>(r: R, delimiter: u8) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .has_headers(false)
+        .delimiter(delimiter)
         .flexible(true)
         .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(r)

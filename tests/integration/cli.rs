@@ -370,3 +370,97 @@ fn the_site_timezone_decides_off_hours() {
             .contains(&"off-hours".to_string())
     );
 }
+
+#[test]
+fn detect_explains_each_file_and_refuses_what_it_cannot_read() {
+    let out = run(&["detect", "samples/"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let t = stdout(&out);
+    assert!(
+        t.contains("samples/asterisk/Master.csv: asterisk-csv (100%"),
+        "{t}"
+    );
+    assert!(t.contains("samples/freepbx/cdr-export.csv: freepbx"), "{t}");
+    assert!(t.contains("samples/README.md: skipped"), "{t}");
+    // Every format is listed with what it was checked against.
+    let f = stdout(&run(&["formats"]));
+    assert!(
+        f.contains("checked against") && f.contains("generic"),
+        "{f}"
+    );
+    // A named file that fits nothing is an error, in detect as in audit.
+    let dir = tmp();
+    std::fs::write(dir.path().join("notes.txt"), "hello, world\nnot a cdr\n").unwrap();
+    let out = run_in(dir.path(), &["detect", "notes.txt"], None);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stdout(&out).contains("notes.txt: not recognized"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run_in(dir.path(), &["audit", "notes.txt"], None);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--format"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_column_mapping_reads_an_unknown_pbx_and_bad_mappings_are_refused() {
+    let dir = tmp();
+    std::fs::write(
+        dir.path().join("pbx.toml"),
+        "[import.mapping]\ndelimiter = \";\"\nstart = \"When\"\nduration = \"Secs\"\nsrc = \"From\"\ndst = \"To\"\n",
+    )
+    .unwrap();
+    let mut rows = String::from("When;From;To;Secs\n");
+    for i in 0..12 {
+        rows.push_str(&format!(
+            "2026-10-17 02:{:02}:00;207;0088216902{:03};600\n",
+            i * 4,
+            i
+        ));
+    }
+    std::fs::write(dir.path().join("export.csv"), rows).unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "audit",
+            "-c",
+            "pbx.toml",
+            "--tz",
+            "Europe/Berlin",
+            "-o",
+            "json",
+            "export.csv",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["summary"]["files"][0]["format"], "generic");
+    assert_eq!(j["summary"]["external_calls"], 12);
+    assert_eq!(j["incidents"][0]["subject"], "extension 207");
+    let out = run_in(
+        dir.path(),
+        &["detect", "-c", "pbx.toml", "export.csv"],
+        None,
+    );
+    assert!(
+        stdout(&out).contains("export.csv: generic (100%"),
+        "{}",
+        stdout(&out)
+    );
+    // Without the mapping the file is not a known format.
+    assert_eq!(code(&run_in(dir.path(), &["audit", "export.csv"], None)), 2);
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[import.mapping]\nstart = \"When\"\nsrc = \"From\"\ndst = \"To\"\n",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["audit", "-c", "bad.toml", "export.csv"], None);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("[import.mapping] needs `duration` or `end`"),
+        "{}",
+        stderr(&out)
+    );
+}
