@@ -35,7 +35,9 @@ pub fn parse_timestamp(s: &str) -> Option<NaiveDateTime> {
             }
             Some(v)
         };
-        let rest = &s[19..];
+        // `get`, not indexing: byte 19 may fall inside a multi-byte character of a damaged
+        // field, which is a reason to reject the field, not to panic.
+        let rest = s.get(19..).unwrap_or("\u{fffd}");
         let rest_ok = rest.is_empty()
             || rest == "Z"
             || (rest.starts_with('.')
@@ -163,6 +165,13 @@ mod tests {
     }
     fn utc(s: &str) -> i64 {
         t(s).and_utc().timestamp()
+    }
+
+    #[test]
+    fn a_multibyte_character_after_the_seconds_is_rejected_not_a_panic() {
+        assert_eq!(parse_timestamp("2026-03-07 10:00:0ü"), None);
+        assert_eq!(parse_timestamp("2026-03-07 10:00:00ü"), None);
+        assert_eq!(parse_timestamp("2026-03-07 10:00:00€x"), None);
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub mod detect;
 pub mod fields;
 pub mod freepbx;
 pub mod generic;
+#[cfg(test)]
+mod robustness;
 
 use crate::call::{Call, CallTable, Direction, Disposition, Subject, NO_NUMBER};
 use crate::config::Config;
