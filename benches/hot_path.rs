@@ -71,6 +71,54 @@ fn import_month(b: divan::Bencher) {
     });
 }
 
+/// The names of every format with a synthetic writer.
+fn formats() -> Vec<&'static str> {
+    tollguard::synth::WRITERS.iter().map(|(n, _)| *n).collect()
+}
+
+/// The seeded month written in `format` (cached per format for the whole run).
+fn month_file_as(format: &'static str) -> std::path::PathBuf {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static FILES: OnceLock<Mutex<HashMap<&'static str, std::path::PathBuf>>> = OnceLock::new();
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap());
+    let mut files = FILES.get_or_init(Default::default).lock().unwrap();
+    files
+        .entry(format)
+        .or_insert_with(|| {
+            let p = dir.path().join(format!("{format}.cdr"));
+            let f = std::fs::File::create(&p).unwrap();
+            let spec = tollguard::synth::Spec::month(1);
+            tollguard::synth::write_as(format, tollguard::synth::MONTH_TZ, &spec, f).unwrap();
+            p
+        })
+        .clone()
+}
+
+/// Import speed per format on the same month of calls: bytes/s and calls/s say how each
+/// importer compares with Asterisk's (the same calls take more bytes in wordier formats).
+#[divan::bench(sample_count = 10, args = formats())]
+fn import_month_as(b: divan::Bencher, format: &'static str) {
+    let path = month_file_as(format);
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    let arg = path.to_string_lossy().to_string();
+    let calls = tollguard::audit::import(config(), std::slice::from_ref(&arg))
+        .unwrap()
+        .0
+        .calls
+        .len();
+    b.counter(divan::counter::BytesCount::new(bytes))
+        .counter(divan::counter::ItemsCount::new(calls))
+        .bench(|| {
+            tollguard::audit::import(config(), std::slice::from_ref(&arg))
+                .unwrap()
+                .0
+                .calls
+                .len()
+        });
+}
+
 #[divan::bench(sample_count = 10)]
 fn analyze_month(b: divan::Bencher) {
     let path = month_file().to_string_lossy().to_string();
