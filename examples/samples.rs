@@ -9,7 +9,9 @@ use std::io::Write;
 use tollguard::synth::{write_as, Attack, AttackKind, Spec, MONTH_TZ, WRITERS};
 
 /// Format, sample path, planted attack kind, hacked extension, attack start (day, hour, minute).
-const SAMPLES: &[(&str, &str, AttackKind, u32, (u32, u32, u32))] = &[
+type Sample = (&'static str, &'static str, AttackKind, u32, (u32, u32, u32));
+
+const SAMPLES: &[Sample] = &[
     (
         "freeswitch",
         "freeswitch/Master.csv",
