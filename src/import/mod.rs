@@ -13,6 +13,7 @@ pub mod asterisk_custom;
 pub mod cucm;
 pub mod fields;
 pub mod freepbx;
+pub mod teams;
 
 use crate::call::{Call, CallTable, Direction, Disposition, Subject, NO_NUMBER};
 use crate::config::Config;
@@ -198,6 +199,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &asterisk_custom::AsteriskCustom,
     &freepbx::FreePbx,
     &cucm::Cucm,
+    &teams::Teams,
 ];
 
 /// Looks a format up by name.

@@ -9,6 +9,7 @@
 
 pub mod asterisk;
 pub mod cucm;
+pub mod teams;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use std::io::{self, Write};
@@ -228,6 +229,7 @@ pub type MakeWriter = fn(chrono_tz::Tz) -> Box<dyn CdrWriter>;
 pub static WRITERS: &[(&str, MakeWriter)] = &[
     ("asterisk-csv", asterisk::make),
     ("cucm", cucm::make),
+    ("teams", teams::make),
 ];
 
 /// The writer for a format name.
