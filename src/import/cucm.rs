@@ -459,12 +459,18 @@ INTEGER,INTEGER,INTEGER,INTEGER,VARCHAR(50),INTEGER,VARCHAR(50),VARCHAR(50),INTE
         let sample = Sample::from_bytes(text.as_bytes(), 10);
         let (_, layout) = Cucm.sniff(&sample).unwrap();
         let cases = [
-            (OUT.replacen("1791180721", "yesterday", 1), "dateTimeOrigination"),
+            (
+                OUT.replacen("1791180721", "yesterday", 1),
+                "dateTimeOrigination",
+            ),
             (OUT.replacen("1,1,1001", "7,1,1001", 1), "cdrRecordType"),
             (OUT.replacen(",600,", ",6x0,", 1), "duration"),
             (OUT.replacen(",1791181325,", ",1791180000,", 1), "before"),
             (OUT.replacen(",16,", ",sixteen,", 1), "origCause_value"),
-            (OUT.replacen("\"217\",", "\"217\",\"x\",", 1), "expected 19 fields"),
+            (
+                OUT.replacen("\"217\",", "\"217\",\"x\",", 1),
+                "expected 19 fields",
+            ),
         ];
         for (line, want) in cases {
             let rec = Sample::from_bytes(line.as_bytes(), 1).records.remove(0);
@@ -474,7 +480,8 @@ INTEGER,INTEGER,INTEGER,INTEGER,VARCHAR(50),INTEGER,VARCHAR(50),VARCHAR(50),INTE
             assert!(e.contains(want), "{want}: {e}");
         }
         let shifted = OUT.replace("\"SEP0011223344D9\"", "\"Anna, Sales\"");
-        let rec = csv::ByteRecord::from(Sample::from_bytes(shifted.as_bytes(), 1).records.remove(0));
+        let rec =
+            csv::ByteRecord::from(Sample::from_bytes(shifted.as_bytes(), 1).records.remove(0));
         let f = Fields::new(&rec);
         let row = Cucm.parse(&f, &layout).unwrap();
         assert!(Cucm.plausible(&row).unwrap_err().contains("origDeviceName"));

@@ -145,9 +145,7 @@ pub fn user_key(upn: &str) -> &str {
         .or_else(|| u.strip_prefix("SIP:"))
         .unwrap_or(u);
     match u.split_once('@') {
-        Some((local, _)) if !local.is_empty() && local.bytes().all(|b| b.is_ascii_digit()) => {
-            local
-        }
+        Some((local, _)) if !local.is_empty() && local.bytes().all(|b| b.is_ascii_digit()) => local,
         _ => u,
     }
 }
@@ -165,7 +163,9 @@ fn sip_disposition(code: &str) -> Disposition {
 /// `Yes`/`True`/`1` as the reports and Graph write a success flag.
 fn is_yes(s: &str) -> bool {
     let t = s.trim();
-    ["yes", "true", "1"].iter().any(|y| t.eq_ignore_ascii_case(y))
+    ["yes", "true", "1"]
+        .iter()
+        .any(|y| t.eq_ignore_ascii_case(y))
 }
 
 impl Format for Teams {
@@ -206,6 +206,17 @@ impl Format for Teams {
     }
 
     fn plausible(&self, row: &RawRow<'_>) -> Result<(), String> {
+        // The user is a UPN (`alice@contoso.com`) or its all-digit local part.
+        for p in [row.from, row.to] {
+            if let Party::Extension(u) = p {
+                if !u.contains('@') && !u.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!(
+                        "UPN `{}` is not a user principal name: fields shifted by an unescaped comma or quote?",
+                        excerpt(u)
+                    ));
+                }
+            }
+        }
         // Numbers are E.164 (`+4930...`), sometimes with `tel:` or a SIP URI in Direct Routing.
         for (what, s) in [("caller number", row.src), ("destination number", row.dst)] {
             if s.chars().any(|c| c == ',' || c == '"' || c.is_control()) {
@@ -358,7 +369,10 @@ u3,c3,,DE,o2,205@contoso.com,Bob,+4930999,user_out_forwarding,user,International
         assert_eq!(r.disposition, Disposition::Answered);
         let f = Fields::new(&recs[1]);
         let r = Teams.parse(&f, &layout).unwrap();
-        assert_eq!((r.from, r.to), (Party::Trunk(CALLING_PLAN), Party::Extension("205")));
+        assert_eq!(
+            (r.from, r.to),
+            (Party::Trunk(CALLING_PLAN), Party::Extension("205"))
+        );
         assert_eq!((r.src, r.dst, r.clid), ("+4930999", "205", "Meier, Bob"));
         let f = Fields::new(&recs[2]);
         let r = Teams.parse(&f, &layout).unwrap();
@@ -410,14 +424,16 @@ u3,c3,,DE,o2,205@contoso.com,Bob,+4930999,user_out_forwarding,user,International
             (good.replace("user_out", "sideways"), "Call Type"),
             (good.replace("2026-10-05T07:12:01Z", "soon"), "Start Time"),
             (good.replace(",600,", ",ten,"), "Duration"),
-            (good.replace("2026-10-05T07:22:05Z", "2026-10-05T06:00:00Z"), "before"),
+            (
+                good.replace("2026-10-05T07:22:05Z", "2026-10-05T06:00:00Z"),
+                "before",
+            ),
             (good.replace("201@contoso.com", ""), "UPN"),
             (good.replace("Alice", "Alice,Smith"), "expected 20 fields"),
         ];
         for (line, want) in cases {
-            let rec = csv::ByteRecord::from(
-                Sample::from_bytes(line.as_bytes(), 1).records.remove(0),
-            );
+            let rec =
+                csv::ByteRecord::from(Sample::from_bytes(line.as_bytes(), 1).records.remove(0));
             let f = Fields::new(&rec);
             let e = Teams.parse(&f, &layout).unwrap_err();
             assert!(e.contains(want), "{want}: {e}");

@@ -220,7 +220,10 @@ impl CdrWriter for Cucm {
         set("cdrRecordType", "1".into());
         set("globalCallID_callManagerId", "1".into());
         set("globalCallID_callId", seq.clone());
-        set("origLegCallIdentifier", (16_777_216 + c.seq * 2).to_string());
+        set(
+            "origLegCallIdentifier",
+            (16_777_216 + c.seq * 2).to_string(),
+        );
         set("destLegIdentifier", (16_777_217 + c.seq * 2).to_string());
         set("dateTimeOrigination", start.to_string());
         set("origNodeId", "1".into());
@@ -239,8 +242,14 @@ impl CdrWriter for Cucm {
         set("dateTimeDisconnect", end.to_string());
         set("pkid", format!("00000000-0000-4000-8000-{:012x}", c.seq));
         set("callingPartyNumberPartition", partition(c.caller()).into());
-        set("originalCalledPartyNumberPartition", partition(c.callee()).into());
-        set("finalCalledPartyNumberPartition", partition(c.callee()).into());
+        set(
+            "originalCalledPartyNumberPartition",
+            partition(c.callee()).into(),
+        );
+        set(
+            "finalCalledPartyNumberPartition",
+            partition(c.callee()).into(),
+        );
         set("duration", c.talk.to_string());
         set("origDeviceName", orig_dev);
         set("destDeviceName", dest_dev);
