@@ -10,12 +10,14 @@
 
 pub mod asterisk_csv;
 pub mod asterisk_custom;
+pub mod cucm;
 pub mod detect;
 pub mod fields;
 pub mod freepbx;
 pub mod generic;
 #[cfg(test)]
 mod robustness;
+pub mod teams;
 
 use crate::call::{Call, CallTable, Direction, Disposition, Subject, NO_NUMBER};
 use crate::config::Config;
@@ -88,6 +90,9 @@ pub struct RawRow<'a> {
     /// More segments of this call follow (Avaya SMDR `Continuation` = 1): the next rows with the
     /// same `call_id` in this file are merged into this call.
     pub continues: bool,
+    /// The record is not a call (a Cisco CMR quality record among CDRs): it is counted in
+    /// [`FileStats::rows_skipped`] and not imported. Nothing else of the row is read.
+    pub skip: bool,
 }
 
 /// A fixed sample of a file's first records, for sniffing.
@@ -207,6 +212,8 @@ pub static FORMATS: &[&dyn Format] = &[
     &asterisk_csv::AsteriskCsv,
     &asterisk_custom::AsteriskCustom,
     &freepbx::FreePbx,
+    &cucm::Cucm,
+    &teams::Teams,
 ];
 
 /// Looks a format up by name.
@@ -252,6 +259,10 @@ pub struct FileStats {
     /// Rows with surplus fields from an unescaped comma or quote, re-joined because exactly one
     /// way of joining them gives a readable row.
     pub rows_repaired_split: u64,
+    /// Rows the format marks as not being calls ([`RawRow::skip`]: CUCM CMR records), counted
+    /// here and in the file note, neither imported nor rejected.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rows_skipped: u64,
     /// Why the file was skipped or anything else worth saying.
     pub note: String,
 }
@@ -545,6 +556,7 @@ fn import_one(
         rows_rejected: 0,
         rows_repaired_utf8: 0,
         rows_repaired_split: 0,
+        rows_skipped: 0,
         note: String::new(),
     };
     if head.iter().all(|b| b.is_ascii_whitespace()) {
@@ -640,6 +652,10 @@ fn import_one(
             .parse(&fields, &layout)
             .and_then(|row| format.plausible(&row).map(|()| row));
         let result = match parsed {
+            Ok(row) if row.skip => {
+                fs.rows_skipped += 1;
+                Ok(())
+            }
             Ok(row) => builder.push(&row, file_index, line32),
             Err(message) => match repair(format, &layout, &fields) {
                 Some((fixed, how)) => {
@@ -669,6 +685,13 @@ fn import_one(
     if let Some(e) = head_error {
         let line = rdr.position().line();
         reject(&mut fs, stats, opts, &label, line, read_error(&e))?;
+    }
+    if fs.rows_skipped > 0 {
+        let n = fs.rows_skipped;
+        fs.note = join_note(
+            &fs.note,
+            &format!("{n} record(s) that are not calls (e.g. CUCM CMR) skipped"),
+        );
     }
     if fs.rows_read == 0 && fs.note.is_empty() {
         fs.note = "no data rows".into();
@@ -882,6 +905,11 @@ pub fn asterisk_disposition(s: &str) -> Result<Disposition, String> {
         Disposition::Unknown => Err(format!("unknown disposition `{}`", excerpt(s))),
         d => Ok(d),
     }
+}
+
+/// For `skip_serializing_if`: counters that are zero stay out of the JSON summary.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]
