@@ -12,6 +12,9 @@ pub mod asterisk_csv;
 pub mod asterisk_custom;
 pub mod fields;
 pub mod freepbx;
+pub mod freeswitch;
+pub mod grandstream;
+pub mod yeastar;
 
 use crate::call::{Call, CallTable, Direction, Disposition, Subject, NO_NUMBER};
 use crate::config::Config;
@@ -193,6 +196,9 @@ pub static FORMATS: &[&dyn Format] = &[
     &asterisk_csv::AsteriskCsv,
     &asterisk_custom::AsteriskCustom,
     &freepbx::FreePbx,
+    &freeswitch::FreeSwitch,
+    &grandstream::Grandstream,
+    &yeastar::Yeastar,
 ];
 
 /// Looks a format up by name.

@@ -8,6 +8,9 @@
 //! The same seed gives byte-identical output.
 
 pub mod asterisk;
+pub mod freeswitch;
+pub mod grandstream;
+pub mod yeastar;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use std::io::{self, Write};
@@ -224,7 +227,12 @@ pub trait CdrWriter {
 pub type MakeWriter = fn(chrono_tz::Tz) -> Box<dyn CdrWriter>;
 
 /// Writers by the importer format name they produce.
-pub static WRITERS: &[(&str, MakeWriter)] = &[("asterisk-csv", asterisk::make)];
+pub static WRITERS: &[(&str, MakeWriter)] = &[
+    ("asterisk-csv", asterisk::make),
+    ("freeswitch", freeswitch::make),
+    ("grandstream", grandstream::make),
+    ("yeastar", yeastar::make),
+];
 
 /// The writer for a format name.
 pub fn writer_for(format: &str, tz: chrono_tz::Tz) -> Option<Box<dyn CdrWriter>> {
