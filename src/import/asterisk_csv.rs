@@ -18,10 +18,13 @@ pub struct AsteriskCsv;
 const WIDTHS: [usize; 5] = [16, 17, 18, 19, 21];
 
 fn fits(r: &[String]) -> bool {
+    // The disposition check tells cdr_csv apart from FreeSWITCH's `asterisk` template, which
+    // has the same 18 columns with the start in the same place but Q.850 hangup causes there.
     WIDTHS.contains(&r.len())
         && crate::timeconv::parse_timestamp(&r[9]).is_some()
         && r[12].trim().parse::<u32>().is_ok()
         && r[13].trim().parse::<u32>().is_ok()
+        && crate::call::Disposition::parse_asterisk(&r[14]) != crate::call::Disposition::Unknown
 }
 
 impl Format for AsteriskCsv {

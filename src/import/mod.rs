@@ -14,10 +14,13 @@ pub mod cucm;
 pub mod detect;
 pub mod fields;
 pub mod freepbx;
+pub mod freeswitch;
 pub mod generic;
+pub mod grandstream;
 #[cfg(test)]
 mod robustness;
 pub mod teams;
+pub mod yeastar;
 
 use crate::call::{Call, CallTable, Direction, Disposition, Subject, NO_NUMBER};
 use crate::config::Config;
@@ -214,6 +217,9 @@ pub static FORMATS: &[&dyn Format] = &[
     &freepbx::FreePbx,
     &cucm::Cucm,
     &teams::Teams,
+    &freeswitch::FreeSwitch,
+    &grandstream::Grandstream,
+    &yeastar::Yeastar,
 ];
 
 /// Looks a format up by name.

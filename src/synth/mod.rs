@@ -9,7 +9,10 @@
 
 pub mod asterisk;
 pub mod cucm;
+pub mod freeswitch;
+pub mod grandstream;
 pub mod teams;
+pub mod yeastar;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use std::io::{self, Write};
@@ -230,6 +233,9 @@ pub static WRITERS: &[(&str, MakeWriter)] = &[
     ("asterisk-csv", asterisk::make),
     ("cucm", cucm::make),
     ("teams", teams::make),
+    ("freeswitch", freeswitch::make),
+    ("grandstream", grandstream::make),
+    ("yeastar", yeastar::make),
 ];
 
 /// The writer for a format name.
