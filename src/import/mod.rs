@@ -10,8 +10,10 @@
 
 pub mod asterisk_csv;
 pub mod asterisk_custom;
+pub mod avaya_smdr;
 pub mod fields;
 pub mod freepbx;
+pub mod threecx;
 
 use crate::call::{Call, CallTable, Direction, Disposition, Subject, NO_NUMBER};
 use crate::config::Config;
@@ -193,6 +195,8 @@ pub static FORMATS: &[&dyn Format] = &[
     &asterisk_csv::AsteriskCsv,
     &asterisk_custom::AsteriskCustom,
     &freepbx::FreePbx,
+    &threecx::ThreeCx,
+    &avaya_smdr::AvayaSmdr,
 ];
 
 /// Looks a format up by name.
@@ -411,7 +415,13 @@ impl<'c> Builder<'c> {
 /// (an inbound call transferred out through a trunk), it becomes that outgoing or forwarded call,
 /// priced on the later segment's destination.
 fn merge_segment(first: &mut Call, next: &Call) {
-    let end = first.end().max(next.end());
+    // A segment stamped no later than the call's start (Avaya writes the original call start on
+    // every continuation row) is timed from its own beginning: it follows the call so far.
+    let end = if next.start <= first.start {
+        first.end().saturating_add(i64::from(next.duration))
+    } else {
+        first.end().max(next.end())
+    };
     first.billsec = first.billsec.saturating_add(next.billsec);
     first.duration = u32::try_from(end - first.start)
         .unwrap_or(u32::MAX)

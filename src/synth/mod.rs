@@ -8,6 +8,8 @@
 //! The same seed gives byte-identical output.
 
 pub mod asterisk;
+pub mod avaya;
+pub mod threecx;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use std::io::{self, Write};
@@ -224,7 +226,11 @@ pub trait CdrWriter {
 pub type MakeWriter = fn(chrono_tz::Tz) -> Box<dyn CdrWriter>;
 
 /// Writers by the importer format name they produce.
-pub static WRITERS: &[(&str, MakeWriter)] = &[("asterisk-csv", asterisk::make)];
+pub static WRITERS: &[(&str, MakeWriter)] = &[
+    ("asterisk-csv", asterisk::make),
+    ("3cx", threecx::make),
+    ("avaya-smdr", avaya::make),
+];
 
 /// The writer for a format name.
 pub fn writer_for(format: &str, tz: chrono_tz::Tz) -> Option<Box<dyn CdrWriter>> {
