@@ -220,8 +220,9 @@ impl Format for AvayaSmdr {
         };
         flag(f.get(IS_INTERNAL), "Is Internal")?;
         let continues = flag(f.get(CONTINUATION), "Continuation")?;
-        // Incoming calls come from the trunk party, which Avaya writes as either party.
-        let (from_dev, from_name, to_dev) = if incoming && !(is_trunk(p1) && !is_trunk(p2)) {
+        // Incoming calls come from the trunk party: Party2, unless only Party1 is a trunk.
+        let trunk_is_p1 = is_trunk(p1) && !is_trunk(p2);
+        let (from_dev, from_name, to_dev) = if incoming && !trunk_is_p1 {
             (p2, "", p1)
         } else {
             (p1, f.get(P1_NAME), p2)
