@@ -140,7 +140,7 @@ fn party<'a>(kind: &str, no: &'a str, dn: &'a str) -> Party<'a> {
 
 /// The display string for one end: `Ext.201` as 3CX names phones, else the DN (a line, a queue).
 fn display<'a>(kind: &str, no: &'a str, dn: &'a str) -> &'a str {
-    if is_phone(kind) && no.trim().starts_with("Ext.") || dn.trim().is_empty() {
+    if (is_phone(kind) && no.trim().starts_with("Ext.")) || dn.trim().is_empty() {
         no.trim()
     } else {
         dn.trim()
