@@ -10,6 +10,7 @@
 
 pub mod asterisk_csv;
 pub mod asterisk_custom;
+pub mod avaya_smdr;
 pub mod cucm;
 pub mod detect;
 pub mod fields;
@@ -20,6 +21,7 @@ pub mod grandstream;
 #[cfg(test)]
 mod robustness;
 pub mod teams;
+pub mod threecx;
 pub mod yeastar;
 
 use crate::call::{Call, CallTable, Direction, Disposition, Subject, NO_NUMBER};
@@ -220,6 +222,8 @@ pub static FORMATS: &[&dyn Format] = &[
     &freeswitch::FreeSwitch,
     &grandstream::Grandstream,
     &yeastar::Yeastar,
+    &threecx::ThreeCx,
+    &avaya_smdr::AvayaSmdr,
 ];
 
 /// Looks a format up by name.
@@ -442,7 +446,13 @@ impl<'c> Builder<'c> {
 /// (an inbound call transferred out through a trunk), it becomes that outgoing or forwarded call,
 /// priced on the later segment's destination.
 fn merge_segment(first: &mut Call, next: &Call) {
-    let end = first.end().max(next.end());
+    // A segment stamped no later than the call's start (Avaya writes the original call start on
+    // every continuation row) is timed from its own beginning: it follows the call so far.
+    let end = if next.start <= first.start {
+        first.end().saturating_add(i64::from(next.duration))
+    } else {
+        first.end().max(next.end())
+    };
     first.billsec = first.billsec.saturating_add(next.billsec);
     first.duration = u32::try_from(end - first.start)
         .unwrap_or(u32::MAX)

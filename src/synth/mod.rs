@@ -8,10 +8,12 @@
 //! The same seed gives byte-identical output.
 
 pub mod asterisk;
+pub mod avaya;
 pub mod cucm;
 pub mod freeswitch;
 pub mod grandstream;
 pub mod teams;
+pub mod threecx;
 pub mod yeastar;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
@@ -236,6 +238,8 @@ pub static WRITERS: &[(&str, MakeWriter)] = &[
     ("freeswitch", freeswitch::make),
     ("grandstream", grandstream::make),
     ("yeastar", yeastar::make),
+    ("3cx", threecx::make),
+    ("avaya-smdr", avaya::make),
 ];
 
 /// The writer for a format name.
