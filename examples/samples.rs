@@ -9,6 +9,8 @@ use std::io::Write;
 use tollguard::synth::{write_as, Attack, AttackKind, Spec, MONTH_TZ, WRITERS};
 
 /// Format, sample path, planted attack kind, hacked extension, attack start (day, hour, minute).
+/// Each office has its own extension range (the hundreds of the hacked extension), because one
+/// audit of `samples/` sees them all and extension numbers name subjects.
 type Sample = (&'static str, &'static str, AttackKind, u32, (u32, u32, u32));
 
 const SAMPLES: &[Sample] = &[
@@ -23,42 +25,42 @@ const SAMPLES: &[Sample] = &[
         "3cx",
         "3cx/cdr.log",
         AttackKind::NightVolume,
-        407,
+        507,
         (13, 21, 30),
     ),
     (
         "cucm",
         "cucm/cdr_StandAloneCluster_01_202610050000_1",
         AttackKind::PremiumRate,
-        403,
+        603,
         (7, 10, 15),
     ),
     (
         "avaya-smdr",
         "avaya/smdr.txt",
         AttackKind::IrsfBurst,
-        409,
+        709,
         (17, 23, 40),
     ),
     (
         "teams",
         "teams/pstn-usage.csv",
         AttackKind::PremiumRate,
-        402,
+        802,
         (14, 14, 5),
     ),
     (
         "grandstream",
         "grandstream/cdr.csv",
         AttackKind::NightVolume,
-        410,
+        910,
         (11, 20, 45),
     ),
     (
         "yeastar",
         "yeastar/cdr.csv",
         AttackKind::IrsfBurst,
-        404,
+        1004,
         (16, 3, 20),
     ),
 ];
@@ -84,7 +86,7 @@ fn main() -> std::io::Result<()> {
             first_day: NaiveDate::from_ymd_opt(2026, 10, 5).expect("valid day"),
             days: 14,
             extensions: 12,
-            first_extension: 400,
+            first_extension: extension / 100 * 100,
             calls_per_extension_day: 6,
             attacks: vec![Attack {
                 kind: *kind,

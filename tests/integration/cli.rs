@@ -33,6 +33,62 @@ fn samples_are_audited_with_no_configuration() {
 }
 
 #[test]
+fn every_sample_format_is_read_and_its_planted_attack_found() {
+    // The README's first command (run_in pins TZ=Europe/Berlin; the flag says it outright).
+    let out = run(&["audit", "--tz", "Europe/Berlin", "-o", "json", "samples/"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["summary"]["rows_rejected"], 0);
+    let formats: Vec<&str> = j["summary"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["format"].as_str())
+        .filter(|f| !f.is_empty())
+        .collect();
+    for (format, _) in tollguard::synth::WRITERS {
+        assert!(
+            formats.contains(format),
+            "no sample read as {format}: {formats:?}"
+        );
+    }
+    // samples/README.md lists these planted attacks (one per generated sample).
+    for (subject, rule) in [
+        ("extension 405", "premium-rate"),
+        ("extension 507", "off-hours"),
+        ("extension 603", "premium-rate"),
+        ("extension 709", "premium-rate"),
+        ("extension 802", "premium-rate"),
+        ("extension 910", "volume"),
+        ("extension 1004", "premium-rate"),
+    ] {
+        let inc = j["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["subject"] == subject)
+            .unwrap_or_else(|| panic!("{subject}: no incident"));
+        assert!(
+            ["medium", "high", "critical"].contains(&inc["severity"].as_str().unwrap()),
+            "{subject}: {}",
+            inc["severity"]
+        );
+        assert!(
+            inc["rules"].as_array().unwrap().iter().any(|r| r == rule),
+            "{subject}: {rule} missing in {}",
+            inc["rules"]
+        );
+    }
+    // Benign offices raise nothing: every incident is a planted attack.
+    assert_eq!(
+        j["incidents"].as_array().unwrap().len(),
+        13,
+        "{}",
+        j["incidents"]
+    );
+}
+
+#[test]
 fn json_has_the_documented_fields() {
     let out = run(&["audit", "samples/asterisk", "--output", "json"]);
     assert_eq!(code(&out), 1);
