@@ -39,7 +39,6 @@
 
 use super::{excerpt, parse_secs, Fields, Format, Layout, Party, RawRow, Sample, Stamp};
 use crate::call::Disposition;
-use std::collections::HashMap;
 
 /// The CUCM CDR flat file.
 pub struct Cucm;
@@ -61,19 +60,7 @@ const REQUIRED: &[&str] = &[
 /// Column names by lower-cased name; `None` unless every required column is there.
 fn layout_of(records: &[Vec<String>]) -> Option<Layout> {
     let header = records.first()?;
-    let columns: HashMap<String, usize> = header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            (
-                h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
-                i,
-            )
-        })
-        .collect();
-    if !REQUIRED.iter().all(|c| columns.contains_key(*c)) {
-        return None;
-    }
+    let layout = Layout::from_header(header, 1, REQUIRED)?;
     // The SQL type line is there unless a tool dropped it.
     let types = records
         .get(1)
@@ -81,8 +68,7 @@ fn layout_of(records: &[Vec<String>]) -> Option<Layout> {
         .is_some_and(|t| t.trim().eq_ignore_ascii_case("INTEGER"));
     Some(Layout {
         header_rows: if types { 2 } else { 1 },
-        width: header.len(),
-        columns,
+        ..layout
     })
 }
 
@@ -142,7 +128,8 @@ enum Device {
 
 fn device(name: &str) -> Device {
     let n = name.trim();
-    let starts = |p: &str| n.len() >= p.len() && n[..p.len()].eq_ignore_ascii_case(p);
+    // `get`, not indexing: a damaged name may have a multi-byte character at the cut.
+    let starts = |p: &str| n.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
     if n.is_empty() {
         Device::None
     } else if ["SEP", "CSF", "BOT", "TCT", "TAB", "ATA"]

@@ -24,22 +24,7 @@ const REQUIRED: &[&str] = &[
 ];
 
 fn layout_of(header: &[String]) -> Option<Layout> {
-    let columns: std::collections::HashMap<String, usize> = header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            (
-                h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
-                i,
-            )
-        })
-        .collect();
-    let complete = REQUIRED.iter().all(|c| columns.contains_key(*c));
-    complete.then_some(Layout {
-        header_rows: 1,
-        width: header.len(),
-        columns,
-    })
+    Layout::from_header(header, 1, REQUIRED)
 }
 
 impl Format for FreePbx {

@@ -22,7 +22,6 @@
 //! `clid`, whichever alone gives a row whose channels are channels.
 
 use super::{asterisk_disposition, asterisk_timing, Fields, Format, Layout, RawRow, Sample};
-use std::collections::HashMap;
 
 /// The Grandstream UCM CDR CSV.
 pub struct Grandstream;
@@ -42,24 +41,7 @@ const REQUIRED: &[&str] = &[
 ];
 
 fn layout_of(header: &[String]) -> Option<Layout> {
-    let columns: HashMap<String, usize> = header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            (
-                h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
-                i,
-            )
-        })
-        .collect();
-    REQUIRED
-        .iter()
-        .all(|c| columns.contains_key(*c))
-        .then_some(Layout {
-            header_rows: 1,
-            width: header.len(),
-            columns,
-        })
+    Layout::from_header(header, 1, REQUIRED)
 }
 
 /// A UCM time field: empty and the MySQL zero date both mean "not set".

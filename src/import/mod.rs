@@ -162,6 +162,28 @@ pub struct Layout {
     pub width: usize,
 }
 
+impl Layout {
+    /// The layout a header row gives: each column by its name (trimmed, without a BOM, lower
+    /// case; the first of two equal names wins), or `None` unless every `required` name is
+    /// there. Header-based importers choose their columns by name through it, so re-ordered
+    /// or extended exports still read.
+    pub fn from_header(header: &[String], header_rows: usize, required: &[&str]) -> Option<Layout> {
+        let mut columns = HashMap::new();
+        for (i, h) in header.iter().enumerate() {
+            let name = h.trim().trim_start_matches('\u{feff}').trim();
+            columns.entry(name.to_ascii_lowercase()).or_insert(i);
+        }
+        required
+            .iter()
+            .all(|c| columns.contains_key(*c))
+            .then_some(Layout {
+                header_rows,
+                width: header.len(),
+                columns,
+            })
+    }
+}
+
 /// One CDR format.
 pub trait Format: Sync {
     /// Stable name used by `--format` (e.g. `asterisk-csv`).

@@ -24,7 +24,6 @@
 
 use super::{excerpt, Fields, Format, Layout, Party, RawRow, Sample, Stamp};
 use crate::call::Disposition;
-use std::collections::HashMap;
 
 /// The Yeastar P-series CDR CSV.
 pub struct Yeastar;
@@ -40,27 +39,7 @@ const REQUIRED: &[&str] = &[
 ];
 
 fn layout_of(header: &[String]) -> Option<Layout> {
-    let columns: HashMap<String, usize> = header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            (
-                h.trim()
-                    .trim_start_matches('\u{feff}')
-                    .trim()
-                    .to_ascii_lowercase(),
-                i,
-            )
-        })
-        .collect();
-    REQUIRED
-        .iter()
-        .all(|c| columns.contains_key(*c))
-        .then_some(Layout {
-            header_rows: 1,
-            width: header.len(),
-            columns,
-        })
+    Layout::from_header(header, 1, REQUIRED)
 }
 
 /// Seconds from `123`, `MM:SS` or `HH:MM:SS`; an empty field is 0.

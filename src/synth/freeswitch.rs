@@ -59,17 +59,11 @@ impl CdrWriter for FreeSwitch {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::import::{freeswitch, Fields, Format, Layout};
-    use crate::synth::{generate, Spec};
 
     #[test]
     fn every_row_reads_back() {
-        let mut out = Vec::new();
-        let mut w = FreeSwitch;
-        let mut spec = Spec::month(3);
-        spec.days = 2;
-        generate(&spec, &mut |c| w.call(c, &mut out)).unwrap();
+        let out = crate::synth::few_days("freeswitch", 3, 2, 50);
         let mut rdr = crate::import::cdr_reader(&out[..]);
         let mut rec = csv::ByteRecord::new();
         let mut n = 0;

@@ -84,18 +84,11 @@ impl CdrWriter for Grandstream {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::import::{grandstream, repair, Fields, Format, Sample};
-    use crate::synth::{generate, Spec};
 
     #[test]
     fn every_row_reads_back_after_repair() {
-        let mut out = Vec::new();
-        let mut w = Grandstream;
-        w.header(&mut out).unwrap();
-        let mut spec = Spec::month(3);
-        spec.days = 2;
-        generate(&spec, &mut |c| w.call(c, &mut out)).unwrap();
+        let out = crate::synth::few_days("grandstream", 3, 2, 50);
         let s = Sample::from_bytes(&out, 20);
         let (score, layout) = grandstream::Grandstream.sniff(&s).unwrap();
         assert_eq!(score, 100);

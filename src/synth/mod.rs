@@ -250,6 +250,18 @@ pub fn writer_for(format: &str, tz: chrono_tz::Tz) -> Option<Box<dyn CdrWriter>>
         .map(|(_, make)| make(tz))
 }
 
+/// The first `days` of the seeded month `seed` with `extensions` extensions in `format`, header
+/// included (for tests).
+#[cfg(test)]
+pub(crate) fn few_days(format: &str, seed: u64, days: u32, extensions: u32) -> Vec<u8> {
+    let mut spec = Spec::month(seed);
+    spec.days = days;
+    spec.extensions = extensions;
+    let mut out = Vec::new();
+    write_as(format, MONTH_TZ, &spec, &mut out).expect("a registered writer");
+    out
+}
+
 /// The site time zone of [`Spec::month`].
 pub const MONTH_TZ: chrono_tz::Tz = chrono_tz::Europe::Berlin;
 

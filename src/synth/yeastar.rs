@@ -70,16 +70,10 @@ impl CdrWriter for Yeastar {
 mod tests {
     use super::*;
     use crate::import::{yeastar, Fields, Format, Sample};
-    use crate::synth::{generate, Spec};
 
     #[test]
     fn every_row_reads_back() {
-        let mut out = Vec::new();
-        let mut w = Yeastar;
-        w.header(&mut out).unwrap();
-        let mut spec = Spec::month(3);
-        spec.days = 2;
-        generate(&spec, &mut |c| w.call(c, &mut out)).unwrap();
+        let out = crate::synth::few_days("yeastar", 3, 2, 50);
         let s = Sample::from_bytes(&out, 20);
         let (score, layout) = yeastar::Yeastar.sniff(&s).unwrap();
         assert_eq!(score, 100);
