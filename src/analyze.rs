@@ -72,7 +72,11 @@ pub fn analyze(table: &mut CallTable, config: &Config) -> Analysis {
     price(table);
     let rules: Vec<Box<dyn Rule>> = rules::enabled(&config.rules);
     let table = &*table;
-    let ctx = Context { table, config };
+    let ctx = Context {
+        table,
+        config,
+        allow: &config.allow,
+    };
     let mut findings: Vec<Finding> = groups
         .par_iter()
         .flat_map_iter(|(subject, range)| {

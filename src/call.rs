@@ -159,6 +159,9 @@ pub struct Call {
     pub dialled: Sym,
     /// Classification of the dialled number (see [`CallTable::numbers`]).
     pub number: NumId,
+    /// Classification of the caller's number for calls from the outside (inbound, forwarded),
+    /// else [`NO_NUMBER`]: who called in (wangiri callbacks, forwarding abuse).
+    pub caller: NumId,
     /// Which way the call went.
     pub direction: Direction,
     /// How it ended.
@@ -259,6 +262,11 @@ impl CallTable {
         self.numbers.get(call.number as usize)
     }
 
+    /// Classification of the caller of a call from the outside, if any.
+    pub fn caller_of(&self, call: &Call) -> Option<&NumberInfo> {
+        self.numbers.get(call.caller as usize)
+    }
+
     /// Estimated cost of the call at `index`.
     pub fn cost(&self, index: usize) -> f64 {
         self.costs.get(index).copied().unwrap_or(0.0)
@@ -314,6 +322,7 @@ mod tests {
             caller_name: Sym::EMPTY,
             dialled: Sym::EMPTY,
             number: NO_NUMBER,
+            caller: NO_NUMBER,
             direction: Direction::Outbound,
             disposition: Disposition::Answered,
             channel: Sym::EMPTY,

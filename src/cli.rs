@@ -135,6 +135,9 @@ pub struct AuditArgs {
     /// Treat any rejected row as an error (exit 2).
     #[arg(long)]
     pub strict: bool,
+    /// Show under each finding how its severity came about and the rule's settings.
+    #[arg(long)]
+    pub explain: bool,
     /// Your carrier's rate deck (CSV prefix,description,rate), overriding the built-in rates.
     #[arg(long)]
     pub rate_deck: Option<PathBuf>,

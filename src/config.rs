@@ -158,6 +158,17 @@ pub struct ConfigFile {
     pub report: ReportSettings,
     /// Per-rule settings, `[rules.<rule-name>]`.
     pub rules: RulesSettings,
+    /// `[allow]`: known-good destinations left out of every rule.
+    pub allow: AllowSettings,
+}
+
+/// `[allow]`: destinations the site calls legitimately (branch offices, suppliers abroad).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AllowSettings {
+    /// E.164 numbers or prefixes (`"+33 1 44*"`, `"+4930123456"`): calls to them are left out
+    /// of every rule (they still count in the summary and the CSV export).
+    pub destinations: crate::number::allow::AllowList,
 }
 
 /// `[site]`: the PBX's location and dial plan.
@@ -400,6 +411,8 @@ pub struct Config {
     pub report: ReportSettings,
     /// Rule settings.
     pub rules: RulesSettings,
+    /// Known-good destinations left out of every rule.
+    pub allow: crate::number::allow::AllowList,
 }
 
 /// Values given on the command line, which win over the file.
@@ -480,6 +493,7 @@ impl Config {
             rates: file.rates,
             report: file.report,
             rules: file.rules,
+            allow: file.allow.destinations,
         })
     }
 

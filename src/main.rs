@@ -212,7 +212,8 @@ fn audit(args: AuditArgs) -> Result<u8> {
         },
     )?;
     let result = tollguard::audit::run(&config, &args.input.inputs)?;
-    let rep = Report::build(&config, &result);
+    let mut rep = Report::build(&config, &result);
+    rep.explain = args.explain;
     let sink: Box<dyn Write> = match &args.out {
         Some(p) => Box::new(
             std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,

@@ -420,6 +420,14 @@ impl<'c> Builder<'c> {
             self.table.strings.intern(destination)
         };
         let number = self.number_id(key, destination);
+        let caller = match routing.direction {
+            Direction::Inbound | Direction::Forwarded if !row.src.trim().is_empty() => {
+                let src = row.src.trim();
+                let key = self.table.strings.intern(src);
+                self.number_id(key, src)
+            }
+            _ => NO_NUMBER,
+        };
         let t = &mut self.table;
         let subject_name = t.strings.intern(routing.subject);
         let subject = t.subject_id(Subject {
@@ -434,6 +442,7 @@ impl<'c> Builder<'c> {
             caller_name: t.strings.intern(caller_name(row.clid)),
             dialled,
             number,
+            caller,
             direction: routing.direction,
             disposition: row.disposition,
             channel: t.strings.intern(channel_base(row.channel)),

@@ -6,6 +6,7 @@
 //! heavily in CDRs, so the import stage calls it once per distinct dialled string and stores the
 //! result in [`crate::call::CallTable::numbers`].
 
+pub mod allow;
 mod libfix;
 pub mod normalize;
 pub mod rates;

@@ -40,6 +40,9 @@ pub struct Report {
     pub incidents: Vec<IncidentView>,
     /// Findings, in incident order.
     pub findings: Vec<FindingView>,
+    /// Show each finding's severity factors and the rule's settings in the terminal report.
+    #[serde(skip)]
+    pub explain: bool,
 }
 
 /// Tool identity.
@@ -176,6 +179,11 @@ pub struct FindingView {
     pub currency: String,
     /// Why it fired.
     pub reason: String,
+    /// How its severity came about, one factor a line (base, then each raise).
+    pub factors: Vec<String>,
+    /// The rule's settings in force, on one line (terminal `--explain` only).
+    #[serde(skip)]
+    pub settings: Option<String>,
     /// Top destinations by cost.
     pub destinations: Vec<Destination>,
     /// The CDR rows behind it.
@@ -385,6 +393,7 @@ impl Report {
             },
             incidents,
             findings,
+            explain: false,
         }
     }
 }
@@ -416,6 +425,14 @@ fn finding_view(
         estimated_cost: round2(tot.cost),
         currency: config.site.currency.clone(),
         reason: f.reason.clone(),
+        factors: f.factors.clone(),
+        settings: crate::rules::lookup(f.rule.id).map(|e| {
+            (e.settings)(&config.rules)
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join("; ")
+        }),
         destinations: destinations(t, &f.calls, top),
         call_refs: f
             .calls

@@ -168,6 +168,19 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 f.rule,
                 clean(&f.reason)
             )?;
+            if report.explain {
+                for factor in &f.factors {
+                    writeln!(out, "        severity {}", clean(factor))?;
+                }
+                if let Some(settings) = &f.settings {
+                    writeln!(
+                        out,
+                        "        settings [rules.{}]: {}",
+                        f.rule,
+                        clean(settings)
+                    )?;
+                }
+            }
         }
         writeln!(out, "   rows: {}", rows_of(report, inc))?;
         writeln!(out, "   do:  {}", inc.action)?;

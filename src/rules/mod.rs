@@ -104,6 +104,54 @@ pub struct Finding {
     pub calls: Vec<usize>,
     /// Why it fired, in one or two sentences with the numbers that matter.
     pub reason: String,
+    /// How the severity came about, one documented factor a line (`--explain`, JSON `factors`).
+    pub factors: Vec<String>,
+}
+
+/// A severity with the factors that set it: rules start from a base and raise it with
+/// documented reasons (cost, destination risk, time, how far above a limit), so every
+/// finding can say why it is as severe as it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grade {
+    /// The resulting severity.
+    pub severity: Severity,
+    /// Each step, in order.
+    pub factors: Vec<String>,
+}
+
+impl Grade {
+    /// Starts at `base` because of `why`.
+    pub fn new(base: Severity, why: impl Into<String>) -> Grade {
+        Grade {
+            severity: base,
+            factors: vec![format!("{base}: {}", why.into())],
+        }
+    }
+
+    /// Raises the severity to at least `to` because of `why` (recorded only when it raises).
+    pub fn raise(&mut self, to: Severity, why: impl Into<String>) {
+        if to > self.severity {
+            self.severity = to;
+            self.factors.push(format!("raised to {to}: {}", why.into()));
+        }
+    }
+
+    /// Applies the money bands of [`cost_floor`] to an estimated cost.
+    pub fn cost(&mut self, cost: f64, currency: &str) {
+        let floor = cost_floor(cost);
+        let band = match floor {
+            Severity::Critical => "1,000",
+            Severity::High => "100",
+            _ => "10",
+        };
+        self.raise(
+            floor,
+            format!(
+                "estimated cost {} is at least {band} {currency}",
+                money(cost, currency)
+            ),
+        );
+    }
 }
 
 /// One subject's calls, sorted by start, as handed to rules.
@@ -124,6 +172,35 @@ pub struct Context<'a> {
     pub table: &'a CallTable,
     /// The resolved configuration.
     pub config: &'a Config,
+    /// Known-good destinations of this subject (the site's `[allow]` plus its group's).
+    pub allow: &'a crate::number::allow::AllowList,
+}
+
+impl Context<'_> {
+    /// True when the call left the PBX (outbound or forwarded) to a destination that is not
+    /// allowed: the calls destination and volume rules count. Use this, not
+    /// `direction.is_external_out()`, so allow-lists work for every rule.
+    pub fn counts(&self, c: &Call) -> bool {
+        c.direction.is_external_out()
+            && !self
+                .table
+                .number_of(c)
+                .is_some_and(|n| self.allow.allows(&n.e164))
+    }
+}
+
+impl Group<'_> {
+    /// `(table index, call)` of the calls [`Context::counts`]: external, not allowed.
+    pub fn external<'s>(
+        &'s self,
+        ctx: &'s Context<'_>,
+    ) -> impl Iterator<Item = (usize, &'s Call)> + 's {
+        self.calls
+            .iter()
+            .enumerate()
+            .filter(move |(_, c)| ctx.counts(c))
+            .map(move |(i, c)| (self.base + i, c))
+    }
 }
 
 /// A fraud heuristic.
@@ -273,7 +350,7 @@ impl Totals {
 /// Builds a finding from calls, computing the time span.
 pub fn finding(
     rule: &'static RuleMeta,
-    severity: Severity,
+    grade: Grade,
     subject: SubjectId,
     table: &CallTable,
     calls: Vec<usize>,
@@ -282,12 +359,13 @@ pub fn finding(
     let t = Totals::of(table, &calls);
     Finding {
         rule,
-        severity,
+        severity: grade.severity,
         subject,
         start: t.start,
         end: t.end,
         calls,
         reason,
+        factors: grade.factors,
     }
 }
 

@@ -1,7 +1,7 @@
 //! TG002 off-hours: external calls at night, at weekends and on public holidays.
 
 use super::{
-    clusters, cost_floor, finding, money, Context, Finding, Group, Rule, RuleMeta, Severity, Totals,
+    clusters, finding, money, Context, Finding, Grade, Group, Rule, RuleMeta, Severity, Totals,
 };
 use crate::calendar::OffHours;
 use crate::number::risk::RiskTier;
@@ -90,12 +90,9 @@ impl Rule for OffHoursRule {
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let cal = &ctx.config.calendar;
         let mut why: Vec<(usize, OffHours)> = Vec::new();
-        for (i, c) in g.calls.iter().enumerate() {
-            if !c.direction.is_external_out() {
-                continue;
-            }
+        for (i, c) in g.external(ctx) {
             if let Some(reason) = cal.off_hours(c.start) {
-                why.push((g.base + i, reason));
+                why.push((i, reason));
             }
         }
         if why.is_empty() {
@@ -116,12 +113,16 @@ impl Rule for OffHoursRule {
             if !(big || risky) {
                 continue;
             }
-            let mut severity = cost_floor(t.cost).max(Severity::Low);
+            let mut grade = Grade::new(
+                Severity::Low,
+                "external calls outside business hours above the episode limits",
+            );
+            grade.cost(t.cost, currency);
             if t.calls >= 20 {
-                severity = severity.max(Severity::Medium);
+                grade.raise(Severity::Medium, format!("{} calls (20 or more)", t.calls));
             }
             if risky {
-                severity = severity.max(Severity::High);
+                grade.raise(Severity::High, "includes calls to high-risk destinations");
             }
             let labels: BTreeSet<String> = why
                 .iter()
@@ -137,9 +138,7 @@ impl Rule for OffHoursRule {
                 money(t.cost, currency),
                 if risky { "; includes high-risk destinations" } else { "" },
             );
-            out.push(finding(
-                &META, severity, g.subject, ctx.table, cluster, reason,
-            ));
+            out.push(finding(&META, grade, g.subject, ctx.table, cluster, reason));
         }
     }
 }

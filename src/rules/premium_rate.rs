@@ -1,7 +1,7 @@
 //! TG001 premium-rate: calls to premium-rate, shared-cost, satellite and hot-list destinations.
 
 use super::{
-    clusters, cost_floor, finding, money, Context, Finding, Group, Rule, RuleMeta, Severity, Totals,
+    clusters, finding, money, Context, Finding, Grade, Group, Rule, RuleMeta, Severity, Totals,
 };
 use crate::number::risk::RiskTier;
 use crate::number::NumberKind;
@@ -94,10 +94,7 @@ impl Rule for PremiumRate {
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let min = self.s.min_risk.max(RiskTier::Elevated);
         let hits: Vec<usize> = g
-            .calls
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.direction.is_external_out())
+            .external(ctx)
             .filter_map(|(i, c)| {
                 let n = ctx.table.number_of(c)?;
                 // Tier seconds: short calls to the less critical ranges are noise; any attempt
@@ -105,7 +102,7 @@ impl Rule for PremiumRate {
                 let listed = n.risk >= min && c.billsec >= n.risk_tier_seconds.min(60);
                 let shared =
                     self.s.shared_cost && n.kind == NumberKind::SharedCost && c.is_connected();
-                (listed || shared).then_some(g.base + i)
+                (listed || shared).then_some(i)
             })
             .collect();
         if hits.is_empty() {
@@ -128,17 +125,34 @@ impl Rule for PremiumRate {
                     connected_critical += 1;
                 }
             }
-            let by_tier = match max_risk {
-                RiskTier::Critical if t.connected > 0 => Severity::High,
-                RiskTier::Critical => Severity::Medium,
+            let mut grade = match max_risk {
+                RiskTier::Critical if t.connected > 0 => {
+                    Grade::new(Severity::High, "answered call(s) to a critical-risk range")
+                }
+                RiskTier::Critical => Grade::new(
+                    Severity::Medium,
+                    "attempts only (none answered) to a critical-risk range",
+                ),
                 // Attempts only to premium or high-tier numbers: a mistyped number looks the
                 // same, so low unless something was answered.
-                RiskTier::High if t.connected > 0 => Severity::Medium,
-                _ => Severity::Low,
+                RiskTier::High if t.connected > 0 => Grade::new(
+                    Severity::Medium,
+                    "answered call(s) to a high-risk destination",
+                ),
+                RiskTier::High => Grade::new(
+                    Severity::Low,
+                    "attempts only to high-risk destinations (a mistyped number looks the same)",
+                ),
+                _ => Grade::new(Severity::Low, "elevated-risk or shared-cost destinations"),
             };
-            let mut severity = by_tier.max(cost_floor(t.cost));
+            grade.cost(t.cost, currency);
             if connected_critical >= 10 {
-                severity = Severity::Critical;
+                grade.raise(
+                    Severity::Critical,
+                    format!(
+                        "{connected_critical} answered calls to critical-risk ranges (10 or more)"
+                    ),
+                );
             }
             let reason = format!(
                 "{} call(s) ({} answered, {:.0} min, est. {}) to {} numbers; highest risk tier: {}",
@@ -149,9 +163,7 @@ impl Rule for PremiumRate {
                 kinds.iter().copied().collect::<Vec<_>>().join(", "),
                 max_risk.as_str(),
             );
-            out.push(finding(
-                &META, severity, g.subject, ctx.table, cluster, reason,
-            ));
+            out.push(finding(&META, grade, g.subject, ctx.table, cluster, reason));
         }
     }
 }

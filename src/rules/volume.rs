@@ -1,8 +1,6 @@
 //! TG003 volume: calls, minutes and estimated cost per subject per hour and per day.
 
-use super::{
-    cost_floor, finding, money, Context, Finding, Group, Rule, RuleMeta, Severity, Totals,
-};
+use super::{finding, money, Context, Finding, Grade, Group, Rule, RuleMeta, Severity, Totals};
 use serde::{Deserialize, Serialize};
 
 /// Metadata.
@@ -99,13 +97,7 @@ impl Rule for Volume {
     }
 
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-        let ext: Vec<usize> = g
-            .calls
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.direction.is_external_out())
-            .map(|(i, _)| g.base + i)
-            .collect();
+        let ext: Vec<usize> = g.external(ctx).map(|(i, _)| i).collect();
         if ext.is_empty() {
             return;
         }
@@ -265,13 +257,23 @@ impl Volume {
     ) {
         let idx: Vec<usize> = ext[s.first..=s.last].to_vec();
         let t = Totals::of(ctx.table, &idx);
-        let mut severity = cost_floor(t.cost).max(Severity::Low);
-        if s.ratio >= 3.0 {
-            severity = severity.max(Severity::High);
-        } else if s.ratio >= 1.5 {
-            severity = severity.max(Severity::Medium);
-        }
         let currency = &ctx.config.site.currency;
+        let mut grade = Grade::new(
+            Severity::Low,
+            format!("the busiest {} window is above the limits", l.label),
+        );
+        grade.cost(t.cost, currency);
+        if s.ratio >= 3.0 {
+            grade.raise(
+                Severity::High,
+                format!("{:.1}x the limit (3x or more)", s.ratio),
+            );
+        } else if s.ratio >= 1.5 {
+            grade.raise(
+                Severity::Medium,
+                format!("{:.1}x the limit (1.5x or more)", s.ratio),
+            );
+        }
         let reason = format!(
             "busiest {} window: {} calls (limit {}), {:.0} min (limit {:.0}), est. {} (limit {}): {:.1}x the limit; episode: {} calls, {:.0} min, est. {}",
             l.label,
@@ -286,6 +288,6 @@ impl Volume {
             t.minutes,
             money(t.cost, currency),
         );
-        out.push(finding(&META, severity, g.subject, ctx.table, idx, reason));
+        out.push(finding(&META, grade, g.subject, ctx.table, idx, reason));
     }
 }
