@@ -5,6 +5,7 @@
 //! - `formats`: the same synthetic month in every format gives the same findings;
 //! - `hostile`: broken, truncated and attacker-controlled input;
 //! - `month`: a seeded synthetic month with planted attacks, checked end to end;
+//! - `scenarios`: a benign month plus one planted attack per rule, found/missed per rule;
 //! - `numbers`: number classification against an independent libphonenumber implementation.
 
 mod cli;
@@ -14,3 +15,4 @@ mod formats;
 mod hostile;
 mod month;
 mod numbers;
+mod scenarios;
