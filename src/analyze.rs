@@ -70,23 +70,34 @@ pub fn group(table: &mut CallTable) -> Vec<(SubjectId, std::ops::Range<usize>)> 
 pub fn analyze(table: &mut CallTable, config: &Config) -> Analysis {
     let groups = group(table);
     price(table);
-    let rules: Vec<Box<dyn Rule>> = rules::enabled(&config.rules);
+    // One rule set for the site and one per subject group (its settings and allow-list).
+    let site: Vec<Box<dyn Rule>> = rules::enabled(&config.rules);
+    let per_group: Vec<Vec<Box<dyn Rule>>> = config
+        .groups
+        .iter()
+        .map(|g| rules::enabled(&g.rules))
+        .collect();
     let table = &*table;
-    let ctx = Context {
-        table,
-        config,
-        allow: &config.allow,
-    };
     let mut findings: Vec<Finding> = groups
         .par_iter()
         .flat_map_iter(|(subject, range)| {
+            let name = table.str(table.subjects[*subject as usize].name);
+            let (rules, allow) = match config.groups.iter().position(|g| g.contains(name)) {
+                Some(i) => (&per_group[i], &config.groups[i].allow),
+                None => (&site, &config.allow),
+            };
+            let ctx = Context {
+                table,
+                config,
+                allow,
+            };
             let g = Group {
                 subject: *subject,
                 base: range.start,
                 calls: &table.calls[range.clone()],
             };
             let mut out = Vec::new();
-            for r in &rules {
+            for r in rules {
                 r.check(&g, &ctx, &mut out);
             }
             out

@@ -160,6 +160,8 @@ pub struct ConfigFile {
     pub rules: RulesSettings,
     /// `[allow]`: known-good destinations left out of every rule.
     pub allow: AllowSettings,
+    /// `[[groups]]`: subject groups with their own rule settings and allowed destinations.
+    pub groups: Vec<crate::groups::GroupSettings>,
 }
 
 /// `[allow]`: destinations the site calls legitimately (branch offices, suppliers abroad).
@@ -413,6 +415,8 @@ pub struct Config {
     pub rules: RulesSettings,
     /// Known-good destinations left out of every rule.
     pub allow: crate::number::allow::AllowList,
+    /// Subject groups, in file order (a subject belongs to the first that matches).
+    pub groups: Vec<crate::groups::Group>,
 }
 
 /// Values given on the command line, which win over the file.
@@ -492,6 +496,8 @@ impl Config {
             import: file.import,
             rates: file.rates,
             report: file.report,
+            groups: crate::groups::resolve(&file.groups, &file.rules, &file.allow.destinations)
+                .map_err(Error::Invalid)?,
             rules: file.rules,
             allow: file.allow.destinations,
         })

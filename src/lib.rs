@@ -18,6 +18,7 @@ pub mod cli;
 pub mod config;
 pub mod dialplan;
 pub mod error;
+pub mod groups;
 pub mod import;
 pub mod input;
 pub mod intern;

@@ -87,7 +87,15 @@ fn run(cli: Cli) -> Result<u8> {
             writeln!(out, "{}\n", e.meta.summary)?;
             writeln!(out, "{}\n", e.meta.doc)?;
             writeln!(out, "Current settings ([rules.{}]):", e.meta.name)?;
-            write!(out, "{}", (e.settings)(&c.rules))?;
+            let site = (e.settings)(&c.rules);
+            write!(out, "{site}")?;
+            for g in &c.groups {
+                let own = (e.settings)(&g.rules);
+                if own != site {
+                    writeln!(out, "\nFor subject group `{}`:", g.name)?;
+                    write!(out, "{own}")?;
+                }
+            }
             Ok(0)
         }
         Command::Formats => {

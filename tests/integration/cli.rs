@@ -520,3 +520,107 @@ fn a_column_mapping_reads_an_unknown_pbx_and_bad_mappings_are_refused() {
         stderr(&out)
     );
 }
+
+#[test]
+fn groups_tune_rules_per_subject_and_allow_lists_silence_known_destinations() {
+    let dir = tmp();
+    // Extension 301 (call centre) and 201 (office) each make 60 short national calls in one
+    // hour; 202 makes three long night calls to one satellite number the site declares known
+    // (a ship of the company's own fleet).
+    let mut rows = String::new();
+    for ext in ["201", "301"] {
+        for i in 0..60 {
+            let start = format!("2026-10-20 10:{:02}:{:02}", i, (i * 7) % 60);
+            let end = format!("2026-10-20 10:{:02}:{:02}", i, ((i * 7) % 60 + 50).min(59));
+            rows.push_str(&asterisk_row(
+                ext,
+                &format!("0301234{i:04}"),
+                &format!("PJSIP/{ext}-01"),
+                "PJSIP/telekom-02",
+                &start,
+                &start,
+                &end,
+                50,
+                45,
+                "ANSWERED",
+            ));
+        }
+    }
+    for i in 0..3 {
+        let start = format!("2026-10-17 0{}:00:00", i + 1);
+        let end = format!("2026-10-17 0{}:50:00", i + 1);
+        rows.push_str(&asterisk_row(
+            "202",
+            "0088216000111",
+            "PJSIP/202-01",
+            "PJSIP/telekom-02",
+            &start,
+            &start,
+            &end,
+            3000,
+            3000,
+            "ANSWERED",
+        ));
+    }
+    std::fs::write(dir.path().join("Master.csv"), rows).unwrap();
+    let subjects = |config: Option<&str>| -> Vec<(String, String)> {
+        let mut args = vec!["audit", "--tz", "Europe/Berlin", "-o", "json", "Master.csv"];
+        if let Some(c) = config {
+            std::fs::write(dir.path().join("t.toml"), c).unwrap();
+            args.extend(["--config", "t.toml"]);
+        }
+        let out = run_in(dir.path(), &args, None);
+        assert_ne!(code(&out), 2, "{}", stderr(&out));
+        json(&out)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["subject"].as_str().unwrap().to_string(),
+                    f["rule"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let all = subjects(None);
+    for s in ["extension 201", "extension 301"] {
+        assert!(all.contains(&(s.into(), "volume".into())), "{all:?}");
+    }
+    assert!(all.iter().any(|(s, _)| s == "extension 202"), "{all:?}");
+    let tuned = subjects(Some(
+        "[allow]\ndestinations = [\"+882 16 000111\"]\n\n[[groups]]\nname = \"callcenter\"\nmembers = [\"3*\"]\n[groups.rules.volume]\nmax_calls_per_hour = 100\nmax_minutes_per_hour = 120.0\n",
+    ));
+    assert!(
+        tuned.contains(&("extension 201".into(), "volume".into())),
+        "{tuned:?}"
+    );
+    assert!(
+        !tuned.iter().any(|(s, _)| s == "extension 301"),
+        "group limits apply: {tuned:?}"
+    );
+    assert!(
+        !tuned.iter().any(|(s, _)| s == "extension 202"),
+        "allowed destination: {tuned:?}"
+    );
+    // explain shows the group's own settings; a bad group is a config error naming it.
+    let out = run_in(
+        dir.path(),
+        &["explain", "volume", "--config", "t.toml"],
+        None,
+    );
+    assert!(
+        stdout(&out).contains("For subject group `callcenter`")
+            && stdout(&out).contains("max_calls_per_hour = 100"),
+        "{}",
+        stdout(&out)
+    );
+    std::fs::write(dir.path().join("bad.toml"), "[[groups]]\nname = \"lobby\"\nmembers = [\"2*\"]\n[groups.rules.volume]\nmax_calls_per_hour = \"lots\"\n").unwrap();
+    let out = run_in(
+        dir.path(),
+        &["audit", "--config", "bad.toml", "Master.csv"],
+        None,
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("`lobby`"), "{}", stderr(&out));
+}
