@@ -181,7 +181,7 @@ impl CallForwardAbuse {
             };
             if n.risk > max_risk {
                 max_risk = n.risk;
-                example = format!("{} ({})", n.e164, n.country_label());
+                example = format!("{}, {}", n.e164, n.country_label());
             }
             if c.is_connected() {
                 connected_critical += usize::from(n.risk == RiskTier::Critical);
@@ -222,7 +222,7 @@ impl CallForwardAbuse {
             );
         }
         let reason = format!(
-            "{} inbound call(s) forwarded out to risk-tier {} destinations such as {} ({} answered, {:.0} min, est. {}){}",
+            "{} inbound call(s) forwarded out to risk-tier {} destinations (e.g. {}): {} answered, {:.0} min, est. {}{}",
             t.calls,
             max_risk.as_str(),
             example,
