@@ -218,7 +218,9 @@ impl CallForwardAbuse {
         if connected_critical >= 10 {
             grade.raise(
                 Severity::Critical,
-                format!("{connected_critical} answered forwards to critical-risk ranges (10 or more)"),
+                format!(
+                    "{connected_critical} answered forwards to critical-risk ranges (10 or more)"
+                ),
             );
         }
         let reason = format!(
@@ -249,7 +251,12 @@ impl CallForwardAbuse {
         grade.cost(t.cost, currency);
         let off = cluster
             .iter()
-            .filter(|&&i| ctx.config.calendar.off_hours(table.calls[i].start).is_some())
+            .filter(|&&i| {
+                ctx.config
+                    .calendar
+                    .off_hours(table.calls[i].start)
+                    .is_some()
+            })
             .count();
         if off > 0 {
             grade.raise(
@@ -301,7 +308,10 @@ impl CallForwardAbuse {
         );
         grade.cost(t.cost, currency);
         if ratio >= 3.0 {
-            grade.raise(Severity::High, format!("{ratio:.1}x the limit (3x or more)"));
+            grade.raise(
+                Severity::High,
+                format!("{ratio:.1}x the limit (3x or more)"),
+            );
         } else if ratio >= 1.5 {
             grade.raise(
                 Severity::Medium,

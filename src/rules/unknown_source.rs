@@ -213,7 +213,9 @@ impl Rule for UnknownSource {
             if connected_critical >= 10 {
                 grade.raise(
                     Severity::Critical,
-                    format!("{connected_critical} answered calls to critical-risk ranges (10 or more)"),
+                    format!(
+                        "{connected_critical} answered calls to critical-risk ranges (10 or more)"
+                    ),
                 );
             }
             let how = if relayed == t.calls {

@@ -133,8 +133,7 @@ impl Wangiri {
         }
         let n = table.caller_of(c)?;
         let min = self.s.min_risk.max(RiskTier::Elevated);
-        let exotic =
-            n.risk >= min || (n.is_international() && n.kind == NumberKind::PremiumRate);
+        let exotic = n.risk >= min || (n.is_international() && n.kind == NumberKind::PremiumRate);
         (exotic && !n.e164.is_empty()).then_some(n)
     }
 
@@ -143,7 +142,10 @@ impl Wangiri {
             let mut ix = Index::default();
             for c in &table.calls {
                 if let Some(n) = self.one_ring_caller(table, c) {
-                    ix.by_number.entry(n.e164.clone()).or_default().push(c.start);
+                    ix.by_number
+                        .entry(n.e164.clone())
+                        .or_default()
+                        .push(c.start);
                     ix.all.push(c.start);
                 }
             }
