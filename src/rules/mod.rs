@@ -6,9 +6,12 @@
 //! subject's calls, sorted by start. Rules hold no mutable state, so the analyzer runs them on
 //! all subjects in parallel. `tollguard rules` and `tollguard explain` are generated from here.
 
+pub mod call_forward_abuse;
 pub mod off_hours;
 pub mod premium_rate;
+pub mod unknown_source;
 pub mod volume;
+pub mod wangiri;
 
 use crate::call::{Call, CallTable, SubjectId};
 use crate::config::Config;
@@ -223,6 +226,14 @@ pub struct RulesSettings {
     pub off_hours: off_hours::Settings,
     /// `[rules.volume]`.
     pub volume: volume::Settings,
+    /// `[rules.call-forward-abuse]`.
+    #[serde(rename = "call-forward-abuse")]
+    pub call_forward_abuse: call_forward_abuse::Settings,
+    /// `[rules.unknown-source]`.
+    #[serde(rename = "unknown-source")]
+    pub unknown_source: unknown_source::Settings,
+    /// `[rules.wangiri]`.
+    pub wangiri: wangiri::Settings,
 }
 
 /// One registry entry: metadata, constructor, settings as TOML (for `explain`).
@@ -251,6 +262,21 @@ pub static REGISTRY: &[RuleEntry] = &[
         meta: &volume::META,
         build: |s| volume::Volume::build(&s.volume),
         settings: |s| toml_of(&s.volume),
+    },
+    RuleEntry {
+        meta: &call_forward_abuse::META,
+        build: |s| call_forward_abuse::CallForwardAbuse::build(&s.call_forward_abuse),
+        settings: |s| toml_of(&s.call_forward_abuse),
+    },
+    RuleEntry {
+        meta: &unknown_source::META,
+        build: |s| unknown_source::UnknownSource::build(&s.unknown_source),
+        settings: |s| toml_of(&s.unknown_source),
+    },
+    RuleEntry {
+        meta: &wangiri::META,
+        build: |s| wangiri::Wangiri::build(&s.wangiri),
+        settings: |s| toml_of(&s.wangiri),
     },
 ];
 
