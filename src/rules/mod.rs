@@ -6,6 +6,8 @@
 //! subject's calls, sorted by start. Rules hold no mutable state, so the analyzer runs them on
 //! all subjects in parallel. `tollguard rules` and `tollguard explain` are generated from here.
 
+pub mod destination_policy;
+pub mod new_destination;
 pub mod off_hours;
 pub mod premium_rate;
 pub mod volume;
@@ -223,6 +225,12 @@ pub struct RulesSettings {
     pub off_hours: off_hours::Settings,
     /// `[rules.volume]`.
     pub volume: volume::Settings,
+    /// `[rules.destination-policy]`.
+    #[serde(rename = "destination-policy")]
+    pub destination_policy: destination_policy::Settings,
+    /// `[rules.new-destination]`.
+    #[serde(rename = "new-destination")]
+    pub new_destination: new_destination::Settings,
 }
 
 /// One registry entry: metadata, constructor, settings as TOML (for `explain`).
@@ -251,6 +259,16 @@ pub static REGISTRY: &[RuleEntry] = &[
         meta: &volume::META,
         build: |s| volume::Volume::build(&s.volume),
         settings: |s| toml_of(&s.volume),
+    },
+    RuleEntry {
+        meta: &destination_policy::META,
+        build: |s| destination_policy::DestinationPolicy::build(&s.destination_policy),
+        settings: |s| toml_of(&s.destination_policy),
+    },
+    RuleEntry {
+        meta: &new_destination::META,
+        build: |s| new_destination::NewDestination::build(&s.new_destination),
+        settings: |s| toml_of(&s.new_destination),
     },
 ];
 
