@@ -342,7 +342,10 @@ impl Rule for DestinationPolicy {
             let mut grade = if t.connected > 0 {
                 Grade::new(
                     Severity::Medium,
-                    format!("answered call(s) outside class of service `{}`", cls.class.name),
+                    format!(
+                        "answered call(s) outside class of service `{}`",
+                        cls.class.name
+                    ),
                 )
             } else {
                 Grade::new(

@@ -46,9 +46,9 @@ Tuning:
   learn_days (default 7): one full week sees each weekday's pattern once; a 4-week audit
     then judges three weeks. Longer baselines are quieter but leave less to judge.
   per_subject (default true): also report countries new to the subject but called by others
-    in the baseline. These are ordinary (colleagues share customers): info, or low when
-    risky or long, so they stay out of the default report (min_severity low shows them only
-    when they matter).
+    in the baseline. These are ordinary (colleagues share customers): info unless the
+    destination is costly or risky, so they stay out of the default report (min_severity
+    low) until they matter.
   high_rate (default 0.30 per minute, site currency): about ten times a European landline
     (0.01-0.05) and above mobile rates to western Europe; Latvian or Tunisian mobiles and
     most IRSF ranges cost more. Eight hours of one line at 0.30 is 144, a painful day.
@@ -56,10 +56,12 @@ Tuning:
     ordinary first business call to a new country is a few minutes.
   episode_hours (default 24): calls to the new country within this many hours of the first
     one belong to the finding; after that the country is no longer new.
-  Severity: new to the site low, new to the subject only info; a high rate or high-risk
-  range, or answered at length, raises site-new to medium and subject-new to low; both
-  (risky and answered at length) to high and medium. Answered site-new calls outside
-  business hours are at least medium. Estimated cost 10 medium, 100 high, 1,000 critical.",
+  Severity: new to the site low, raised to medium by a high rate or high-risk range or by
+  answering at length, to high by both. New to the subject only: info (below the default
+  report), low with a high rate or high-risk range, medium when also answered at length;
+  length alone does not raise it (a long call to a country colleagues call is business).
+  Answered site-new calls outside business hours are at least medium. Estimated cost 10
+  medium, 100 high, 1,000 critical.",
 };
 
 /// `[rules.new-destination]`.
@@ -174,7 +176,9 @@ pub fn grade(e: Episode, s: &Settings) -> Grade {
         g.raise(top, format!("{risky}, {long}"));
     } else if e.risky {
         g.raise(up, risky);
-    } else if e.long {
+    } else if e.long && e.site_new {
+        // Long calls to a country colleagues already call are ordinary business: only a
+        // country new to the whole site makes length alone worth a look.
         g.raise(up, long);
     }
     if e.site_new && e.answered_off_hours {
@@ -237,7 +241,8 @@ impl Rule for NewDestination {
             let e = new
                 .entry(n.country.as_str())
                 .or_insert_with(|| (c.start, Vec::new()));
-            if c.start < e.0.saturating_add(episode) {
+            // The first call always belongs (even with episode_hours = 0).
+            if e.1.is_empty() || c.start < e.0.saturating_add(episode) {
                 e.1.push(i);
             }
         }
@@ -309,7 +314,8 @@ mod tests {
     fn grading() {
         use Severity::*;
         assert_eq!(ep(false, false, false, false), Info);
-        assert_eq!(ep(false, false, true, false), Low);
+        assert_eq!(ep(false, false, true, false), Info);
+        assert_eq!(ep(false, true, false, false), Low);
         assert_eq!(ep(false, true, true, false), Medium);
         assert_eq!(ep(false, false, false, true), Info);
         assert_eq!(ep(true, false, false, false), Low);
