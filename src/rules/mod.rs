@@ -7,6 +7,8 @@
 //! all subjects in parallel. `tollguard rules` and `tollguard explain` are generated from here.
 
 pub mod call_forward_abuse;
+pub mod destination_policy;
+pub mod new_destination;
 pub mod off_hours;
 pub mod premium_rate;
 pub mod unknown_source;
@@ -234,6 +236,12 @@ pub struct RulesSettings {
     pub unknown_source: unknown_source::Settings,
     /// `[rules.wangiri]`.
     pub wangiri: wangiri::Settings,
+    /// `[rules.destination-policy]`.
+    #[serde(rename = "destination-policy")]
+    pub destination_policy: destination_policy::Settings,
+    /// `[rules.new-destination]`.
+    #[serde(rename = "new-destination")]
+    pub new_destination: new_destination::Settings,
 }
 
 /// One registry entry: metadata, constructor, settings as TOML (for `explain`).
@@ -277,6 +285,16 @@ pub static REGISTRY: &[RuleEntry] = &[
         meta: &wangiri::META,
         build: |s| wangiri::Wangiri::build(&s.wangiri),
         settings: |s| toml_of(&s.wangiri),
+    },
+    RuleEntry {
+        meta: &destination_policy::META,
+        build: |s| destination_policy::DestinationPolicy::build(&s.destination_policy),
+        settings: |s| toml_of(&s.destination_policy),
+    },
+    RuleEntry {
+        meta: &new_destination::META,
+        build: |s| new_destination::NewDestination::build(&s.new_destination),
+        settings: |s| toml_of(&s.new_destination),
     },
 ];
 

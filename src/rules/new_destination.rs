@@ -1,0 +1,333 @@
+//! TG013 new-destination: first calls to a country that the subject, or the whole site, did not
+//! call in the learning part of the audited period.
+//!
+//! Within one audit there is no history yet, so the first `learn_days` of the period (from the
+//! site's first call) only teach; the site-wide facts are computed once per run in a
+//! [`OnceLock`] from the whole call table. When a history store arrives (nightly runs) it can
+//! replace the in-period baseline.
+
+use super::{finding, money, Context, Finding, Grade, Group, Rule, RuleMeta, Severity, Totals};
+use crate::call::CallTable;
+use crate::number::risk::RiskTier;
+use crate::number::{country_label, NumberInfo};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
+
+/// Metadata.
+pub static META: RuleMeta = RuleMeta {
+    id: "TG013",
+    name: "new-destination",
+    default_severity: Severity::Low,
+    summary: "First international calls to a country the subject (or the whole site) had not called before",
+    doc: "\
+What it detects:
+  International outbound and forwarded calls to a country that the subject did not call
+  (answered) in the baseline: the first `learn_days` days of the audited period, counted
+  from the site's first call. Calls in the baseline only teach. For every country new to the
+  subject, its calls there within `episode_hours` of the first one form one finding, which
+  says whether the country is new to the whole site as well (nobody called it in the
+  baseline) or only to this subject. Calls to numbers of unknown country are not judged.
+  Cold start: when the period is shorter than twice `learn_days`, the rule says nothing
+  (the baseline would be as long as, or longer than, what it judges).
+
+Why it matters:
+  Fraud sends traffic where the company never calls: an IRSF attacker picks the range that
+  pays best this week, not the site's customers' countries. CFCA and carrier fraud desks
+  describe 'new destination' alerts (first traffic to a country per customer) as one of the
+  most effective early signals, because they catch ranges no hot list names yet.
+
+Example:
+  Extension 226, Thursday 14:00-16:10, 4 answered calls to +371 2... (Latvia mobile,
+  0.81 EUR/min), 100 min, est. 81 EUR; no call of the site reached Latvia in the first 7 days:
+  high (new to the site, high rate and answered at length).
+
+Tuning:
+  learn_days (default 7): one full week sees each weekday's pattern once; a 4-week audit
+    then judges three weeks. Longer baselines are quieter but leave less to judge.
+  per_subject (default true): also report countries new to the subject but called by others
+    in the baseline. These are ordinary (colleagues share customers): info unless the
+    destination is costly or risky, so they stay out of the default report (min_severity
+    low) until they matter.
+  high_rate (default 0.30 per minute, site currency): about ten times a European landline
+    (0.01-0.05) and above mobile rates to western Europe; Latvian or Tunisian mobiles and
+    most IRSF ranges cost more. Eight hours of one line at 0.30 is 144, a painful day.
+  long_minutes (default 30): answered minutes in the episode that make it 'at length'; an
+    ordinary first business call to a new country is a few minutes.
+  episode_hours (default 24): calls to the new country within this many hours of the first
+    one belong to the finding; after that the country is no longer new.
+  Severity: new to the site low, raised to medium by a high rate or high-risk range or by
+  answering at length, to high by both. New to the subject only: info (below the default
+  report), low with a high rate or high-risk range, medium when also answered at length;
+  length alone does not raise it (a long call to a country colleagues call is business).
+  Answered site-new calls outside business hours are at least medium. Estimated cost 10
+  medium, 100 high, 1,000 critical.",
+};
+
+/// `[rules.new-destination]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Run this rule (default true).
+    pub enabled: bool,
+    /// Days at the start of the period that only teach (default 7).
+    pub learn_days: u32,
+    /// Also report countries new to the subject but known to the site (default true).
+    pub per_subject: bool,
+    /// Per-minute rate (site currency) from which a destination is costly (default 0.30).
+    pub high_rate: f64,
+    /// Answered minutes from which an episode is long (default 30).
+    pub long_minutes: f64,
+    /// Calls within this many hours of the first call to a new country form its finding
+    /// (default 24).
+    pub episode_hours: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            enabled: true,
+            learn_days: 7,
+            per_subject: true,
+            high_rate: 0.30,
+            long_minutes: 30.0,
+            episode_hours: 24,
+        }
+    }
+}
+
+/// Site-wide facts of one run.
+#[derive(Debug)]
+struct Site {
+    /// End of the baseline (UTC seconds): calls starting before it only teach.
+    cutoff: i64,
+    /// The period is long enough to judge anything.
+    active: bool,
+    /// Countries reached (answered) by any subject in the baseline.
+    countries: HashSet<String>,
+}
+
+impl Site {
+    fn of(table: &CallTable, learn_days: u32) -> Site {
+        let first = table.calls.iter().map(|c| c.start).min().unwrap_or(0);
+        let last = table.calls.iter().map(|c| c.start).max().unwrap_or(0);
+        let learn = i64::from(learn_days) * 86_400;
+        let cutoff = first.saturating_add(learn);
+        let mut countries = HashSet::new();
+        for c in &table.calls {
+            // Learning, not counting: every external call teaches, allow-listed or not, so the
+            // baseline does not depend on which subject's allow list computed it first.
+            if c.start < cutoff && c.direction.is_external_out() && c.is_connected() {
+                if let Some(n) = table.number_of(c).filter(|n| judged(n)) {
+                    countries.insert(n.country.clone());
+                }
+            }
+        }
+        Site {
+            cutoff,
+            active: !table.calls.is_empty() && last.saturating_sub(first) >= 2 * learn,
+            countries,
+        }
+    }
+}
+
+/// International with a known country.
+fn judged(n: &NumberInfo) -> bool {
+    n.is_international() && !n.country.is_empty()
+}
+
+/// What is known about one new-country episode, for grading.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Episode {
+    /// Nobody of the site reached the country in the baseline.
+    pub site_new: bool,
+    /// High-risk range or a rate of at least `high_rate`.
+    pub risky: bool,
+    /// Answered minutes of at least `long_minutes`.
+    pub long: bool,
+    /// Some call was answered outside business hours.
+    pub answered_off_hours: bool,
+}
+
+/// The severity of an episode before the cost bands.
+pub fn grade(e: Episode, s: &Settings) -> Grade {
+    let (mut g, up, top) = if e.site_new {
+        (
+            Grade::new(
+                Severity::Low,
+                "country new to the whole site (not reached in the baseline)",
+            ),
+            Severity::Medium,
+            Severity::High,
+        )
+    } else {
+        (
+            Grade::new(
+                Severity::Info,
+                "country new to this subject only (others reached it in the baseline)",
+            ),
+            Severity::Low,
+            Severity::Medium,
+        )
+    };
+    let risky = format!("high-risk range or rate of at least {:.2}/min", s.high_rate);
+    let long = format!("answered at length ({:.0} min or more)", s.long_minutes);
+    if e.risky && e.long {
+        g.raise(top, format!("{risky}, {long}"));
+    } else if e.risky {
+        g.raise(up, risky);
+    } else if e.long && e.site_new {
+        // Long calls to a country colleagues already call are ordinary business: only a
+        // country new to the whole site makes length alone worth a look.
+        g.raise(up, long);
+    }
+    if e.site_new && e.answered_off_hours {
+        g.raise(Severity::Medium, "answered outside business hours");
+    }
+    g
+}
+
+/// The rule.
+pub struct NewDestination {
+    s: Settings,
+    site: OnceLock<Site>,
+}
+
+impl NewDestination {
+    /// Builds the rule, or `None` when disabled.
+    pub fn build(s: &Settings) -> Option<Box<dyn Rule>> {
+        s.enabled.then(|| {
+            Box::new(NewDestination {
+                s: s.clone(),
+                site: OnceLock::new(),
+            }) as Box<dyn Rule>
+        })
+    }
+}
+
+impl Rule for NewDestination {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+        let site = self
+            .site
+            .get_or_init(|| Site::of(ctx.table, self.s.learn_days));
+        if !site.active {
+            return;
+        }
+        // The subject's own baseline: answered international calls before the cutoff.
+        let mut known: HashSet<&str> = HashSet::new();
+        for c in g.calls.iter().take_while(|c| c.start < site.cutoff) {
+            if c.direction.is_external_out() && c.is_connected() {
+                if let Some(n) = ctx.table.number_of(c).filter(|n| judged(n)) {
+                    known.insert(n.country.as_str());
+                }
+            }
+        }
+        let episode = i64::from(self.s.episode_hours) * 3600;
+        let mut new: BTreeMap<&str, (i64, Vec<usize>)> = BTreeMap::new();
+        for (i, c) in g.external(ctx).filter(|(_, c)| c.start >= site.cutoff) {
+            let Some(n) = ctx.table.number_of(c).filter(|n| judged(n)) else {
+                continue;
+            };
+            if known.contains(n.country.as_str()) {
+                continue;
+            }
+            if !self.s.per_subject && site.countries.contains(&n.country) {
+                continue;
+            }
+            let e = new
+                .entry(n.country.as_str())
+                .or_insert_with(|| (c.start, Vec::new()));
+            // The first call always belongs (even with episode_hours = 0).
+            if e.1.is_empty() || c.start < e.0.saturating_add(episode) {
+                e.1.push(i);
+            }
+        }
+        let currency = &ctx.config.site.currency;
+        let cal = &ctx.config.calendar;
+        for (country, (_, calls)) in new {
+            let t = Totals::of(ctx.table, &calls);
+            let (mut max_rate, mut max_risk, mut off) = (0.0f64, RiskTier::None, false);
+            for &i in &calls {
+                let c = &ctx.table.calls[i];
+                if let Some(n) = ctx.table.number_of(c) {
+                    max_rate = max_rate.max(n.rate);
+                    max_risk = max_risk.max(n.risk);
+                }
+                off |= c.is_connected() && cal.off_hours(c.start).is_some();
+            }
+            let e = Episode {
+                site_new: !site.countries.contains(country),
+                risky: max_risk >= RiskTier::High || max_rate >= self.s.high_rate,
+                long: t.minutes >= self.s.long_minutes,
+                answered_off_hours: off,
+            };
+            let mut gr = grade(e, &self.s);
+            gr.cost(t.cost, currency);
+            let reason = format!(
+                "First calls to {} after a {}-day baseline, new to {}: {} call(s), {} answered, \
+                 {:.0} min, est. {} (up to {}/min{})",
+                country_label(country),
+                self.s.learn_days,
+                if e.site_new {
+                    "the whole site"
+                } else {
+                    "this subject (others called it)"
+                },
+                t.calls,
+                t.connected,
+                t.minutes,
+                money(t.cost, currency),
+                money(max_rate, currency),
+                if max_risk >= RiskTier::High {
+                    format!(", risk tier {}", max_risk.as_str())
+                } else {
+                    String::new()
+                },
+            );
+            out.push(finding(&META, gr, g.subject, ctx.table, calls, reason));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(site_new: bool, risky: bool, long: bool, off: bool) -> Severity {
+        grade(
+            Episode {
+                site_new,
+                risky,
+                long,
+                answered_off_hours: off,
+            },
+            &Settings::default(),
+        )
+        .severity
+    }
+
+    #[test]
+    fn grading() {
+        use Severity::*;
+        assert_eq!(ep(false, false, false, false), Info);
+        assert_eq!(ep(false, false, true, false), Info);
+        assert_eq!(ep(false, true, false, false), Low);
+        assert_eq!(ep(false, true, true, false), Medium);
+        assert_eq!(ep(false, false, false, true), Info);
+        assert_eq!(ep(true, false, false, false), Low);
+        assert_eq!(ep(true, true, false, false), Medium);
+        assert_eq!(ep(true, false, true, false), Medium);
+        assert_eq!(ep(true, true, true, false), High);
+        assert_eq!(ep(true, false, false, true), Medium);
+    }
+
+    #[test]
+    fn empty_table_is_cold() {
+        let s = Site::of(&CallTable::new(), 7);
+        assert!(!s.active && s.countries.is_empty());
+    }
+}
