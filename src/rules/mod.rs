@@ -6,8 +6,11 @@
 //! subject's calls, sorted by start. Rules hold no mutable state, so the analyzer runs them on
 //! all subjects in parallel. `tollguard rules` and `tollguard explain` are generated from here.
 
+pub mod invalid_number;
 pub mod off_hours;
 pub mod premium_rate;
+pub mod repeated_destination;
+pub mod scanning;
 pub mod volume;
 
 use crate::call::{Call, CallTable, SubjectId};
@@ -223,6 +226,14 @@ pub struct RulesSettings {
     pub off_hours: off_hours::Settings,
     /// `[rules.volume]`.
     pub volume: volume::Settings,
+    /// `[rules.scanning]`.
+    pub scanning: scanning::Settings,
+    /// `[rules.invalid-number]`.
+    #[serde(rename = "invalid-number")]
+    pub invalid_number: invalid_number::Settings,
+    /// `[rules.repeated-destination]`.
+    #[serde(rename = "repeated-destination")]
+    pub repeated_destination: repeated_destination::Settings,
 }
 
 /// One registry entry: metadata, constructor, settings as TOML (for `explain`).
@@ -251,6 +262,21 @@ pub static REGISTRY: &[RuleEntry] = &[
         meta: &volume::META,
         build: |s| volume::Volume::build(&s.volume),
         settings: |s| toml_of(&s.volume),
+    },
+    RuleEntry {
+        meta: &scanning::META,
+        build: |s| scanning::Scanning::build(&s.scanning),
+        settings: |s| toml_of(&s.scanning),
+    },
+    RuleEntry {
+        meta: &invalid_number::META,
+        build: |s| invalid_number::InvalidNumber::build(&s.invalid_number),
+        settings: |s| toml_of(&s.invalid_number),
+    },
+    RuleEntry {
+        meta: &repeated_destination::META,
+        build: |s| repeated_destination::RepeatedDestination::build(&s.repeated_destination),
+        settings: |s| toml_of(&s.repeated_destination),
     },
 ];
 
