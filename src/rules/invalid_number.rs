@@ -51,8 +51,8 @@ Tuning:
   them all look odd. Invalid national numbers do not count either (a typo in a domestic
   number costs nothing).
   Severity: attempts only are low, raised to medium from 10 different numbers, by
-  high-risk destinations, or outside business hours; one answered invalid number is low,
-  two or more are medium; `many_answered` answered numbers, or an answered call to a high
+  high-risk destinations, or outside business hours; one answered invalid number alone is
+  info (elevated-risk destination: low), two or more are medium; `many_answered` answered numbers, or an answered call to a high
   or critical-risk destination, make it high; mostly outside business hours raises to
   medium; the estimated cost raises by the money bands (10 medium, 100 high, 1,000
   critical).",
@@ -157,9 +157,10 @@ impl Rule for InvalidNumber {
                     ),
                 ),
                 // Numbering metadata lags new allocations and variable-length plans (AT, DE)
-                // are hard to validate: one answered number alone is worth a look, no more.
+                // are hard to validate: one answered number alone is worth knowing, no more.
+                // Info: shown with --min-severity info, raised below by risk, time and cost.
                 1 => Grade::new(
-                    Severity::Low,
+                    Severity::Info,
                     "an answered call to one invalid international number (possibly a range newer than the numbering metadata)",
                 ),
                 k => Grade::new(
@@ -186,6 +187,9 @@ impl Rule for InvalidNumber {
                         "{distinct} different invalid numbers (10 or more): a list is being tried"
                     ),
                 );
+            }
+            if max_risk == RiskTier::Elevated {
+                grade.raise(Severity::Low, "destinations of risk tier elevated");
             }
             if max_risk >= RiskTier::High {
                 let to = if answered.is_empty() {
