@@ -8,9 +8,12 @@
 
 pub mod call_forward_abuse;
 pub mod destination_policy;
+pub mod invalid_number;
 pub mod new_destination;
 pub mod off_hours;
 pub mod premium_rate;
+pub mod repeated_destination;
+pub mod scanning;
 pub mod unknown_source;
 pub mod volume;
 pub mod wangiri;
@@ -242,6 +245,14 @@ pub struct RulesSettings {
     /// `[rules.new-destination]`.
     #[serde(rename = "new-destination")]
     pub new_destination: new_destination::Settings,
+    /// `[rules.scanning]`.
+    pub scanning: scanning::Settings,
+    /// `[rules.invalid-number]`.
+    #[serde(rename = "invalid-number")]
+    pub invalid_number: invalid_number::Settings,
+    /// `[rules.repeated-destination]`.
+    #[serde(rename = "repeated-destination")]
+    pub repeated_destination: repeated_destination::Settings,
 }
 
 /// One registry entry: metadata, constructor, settings as TOML (for `explain`).
@@ -295,6 +306,21 @@ pub static REGISTRY: &[RuleEntry] = &[
         meta: &new_destination::META,
         build: |s| new_destination::NewDestination::build(&s.new_destination),
         settings: |s| toml_of(&s.new_destination),
+    },
+    RuleEntry {
+        meta: &scanning::META,
+        build: |s| scanning::Scanning::build(&s.scanning),
+        settings: |s| toml_of(&s.scanning),
+    },
+    RuleEntry {
+        meta: &invalid_number::META,
+        build: |s| invalid_number::InvalidNumber::build(&s.invalid_number),
+        settings: |s| toml_of(&s.invalid_number),
+    },
+    RuleEntry {
+        meta: &repeated_destination::META,
+        build: |s| repeated_destination::RepeatedDestination::build(&s.repeated_destination),
+        settings: |s| toml_of(&s.repeated_destination),
     },
 ];
 
