@@ -10,6 +10,10 @@ pub mod off_hours;
 pub mod premium_rate;
 pub mod volume;
 
+pub mod concurrent_calls;
+pub mod long_duration;
+pub mod spending_limit;
+
 use crate::call::{Call, CallTable, SubjectId};
 use crate::config::Config;
 use serde::{Deserialize, Serialize};
@@ -223,6 +227,15 @@ pub struct RulesSettings {
     pub off_hours: off_hours::Settings,
     /// `[rules.volume]`.
     pub volume: volume::Settings,
+    /// `[rules.concurrent-calls]`.
+    #[serde(rename = "concurrent-calls")]
+    pub concurrent_calls: concurrent_calls::Settings,
+    /// `[rules.long-duration]`.
+    #[serde(rename = "long-duration")]
+    pub long_duration: long_duration::Settings,
+    /// `[rules.spending-limit]`.
+    #[serde(rename = "spending-limit")]
+    pub spending_limit: spending_limit::Settings,
 }
 
 /// One registry entry: metadata, constructor, settings as TOML (for `explain`).
@@ -251,6 +264,21 @@ pub static REGISTRY: &[RuleEntry] = &[
         meta: &volume::META,
         build: |s| volume::Volume::build(&s.volume),
         settings: |s| toml_of(&s.volume),
+    },
+    RuleEntry {
+        meta: &concurrent_calls::META,
+        build: |s| concurrent_calls::ConcurrentCalls::build(&s.concurrent_calls),
+        settings: |s| toml_of(&s.concurrent_calls),
+    },
+    RuleEntry {
+        meta: &long_duration::META,
+        build: |s| long_duration::LongDuration::build(&s.long_duration),
+        settings: |s| toml_of(&s.long_duration),
+    },
+    RuleEntry {
+        meta: &spending_limit::META,
+        build: |s| spending_limit::SpendingLimit::build(&s.spending_limit),
+        settings: |s| toml_of(&s.spending_limit),
     },
 ];
 
