@@ -1,9 +1,7 @@
 //! TG004 concurrent-calls: more simultaneous answered external calls from one subject than it
 //! can plausibly carry (a sweep line over call intervals, limits for business and off-hours).
 
-use super::{
-    finding, money, Context, Finding, Grade, Group, Rule, RuleMeta, Severity, Totals,
-};
+use super::{finding, money, Context, Finding, Grade, Group, Rule, RuleMeta, Severity, Totals};
 use crate::call::SubjectKind;
 use crate::intern::Sym;
 use crate::number::risk::RiskTier;
@@ -338,7 +336,10 @@ impl ConcurrentCalls {
             );
         }
         if off {
-            grade.raise(Severity::Medium, "simultaneous calls outside business hours");
+            grade.raise(
+                Severity::Medium,
+                "simultaneous calls outside business hours",
+            );
         }
         if risky {
             grade.raise(Severity::High, "includes calls to high-risk destinations");

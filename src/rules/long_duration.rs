@@ -188,7 +188,10 @@ impl Rule for LongDuration {
                 );
             }
             if off {
-                grade.raise(Severity::Medium, "a long call started outside business hours");
+                grade.raise(
+                    Severity::Medium,
+                    "a long call started outside business hours",
+                );
             }
             grade.cost(t.cost, currency);
             let reason = format!(

@@ -182,15 +182,15 @@ impl SpendingLimit {
             (20.0, Severity::Critical),
         ] {
             if ratio >= at {
-                grade.raise(sev, format!("{ratio:.1}x the {period} limit ({at}x or more)"));
+                grade.raise(
+                    sev,
+                    format!("{ratio:.1}x the {period} limit ({at}x or more)"),
+                );
             }
         }
         grade.cost(b.cost, currency);
         let t = Totals::of(ctx.table, &b.calls);
-        let reason = format!(
-            "{reason}; {} calls, {:.0} min",
-            t.calls, t.minutes
-        );
+        let reason = format!("{reason}; {} calls, {:.0} min", t.calls, t.minutes);
         out.push(finding(
             &META,
             grade,
