@@ -28,11 +28,11 @@ What it detects:
 
 Why it matters:
   A person has one phone. A hacked extension or stolen SIP credentials are driven by a
-  dialler that opens as many channels as the trunk allows: IRSF attacks routinely run 10 to
-  30 parallel calls to get the most minutes out of the hours before someone notices, and
-  the number of simultaneous channels is what carriers watch first (CFCA and GSMA FF.21
-  list 'concurrent call' thresholds as a basic fraud control; SIP trunk providers sell
-  channel limits for the same reason).
+  dialler that opens as many channels as the trunk allows: IRSF attacks commonly run many
+  parallel calls, up to the channel limit, to get the most minutes out of the hours before
+  someone notices. Simultaneous channels per account are one of the first things carrier
+  fraud management systems alarm on, and SIP trunk providers recommend low channel limits
+  as a basic fraud control for the same reason.
 
 Example:
   Extension 231, Saturday 02:10-03:05, up to 6 answered calls at once to +53 5... and

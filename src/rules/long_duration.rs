@@ -28,9 +28,9 @@ Why it matters:
   end holds the line for hours. Genuine calls to those ranges are short because they are
   dear: a real call to a satellite phone costs several euros a minute and lasts a few
   minutes; a premium-rate hotline caller is rarely on for more than a quarter of an hour.
-  Carrier fraud systems and CFCA guidance cap call duration per destination class for the
-  same reason ('long duration calls' is one of the standard FMS alarms). To ordinary
-  destinations a very long call is a forgotten line, a stuck channel or minute reselling.
+  Carrier fraud management systems raise 'long duration call' alarms with thresholds per
+  destination class for the same reason. To ordinary destinations a very long call is a
+  forgotten line, a stuck channel or minute reselling.
 
 Example:
   Extension 226, Wednesday 14:05, one answered call to +882 16... lasting 95 minutes,
