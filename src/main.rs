@@ -56,14 +56,14 @@ fn run(cli: Cli) -> Result<u8> {
             let mut out = std::io::stdout().lock();
             writeln!(
                 out,
-                "{:<6} {:<14} {:<9} {:<8} SUMMARY",
+                "{:<6} {:<20} {:<9} {:<8} SUMMARY",
                 "ID", "NAME", "SEVERITY", "ENABLED"
             )?;
             for e in tollguard::rules::REGISTRY {
                 let on = (e.build)(&c.rules).is_some();
                 writeln!(
                     out,
-                    "{:<6} {:<14} {:<9} {:<8} {}",
+                    "{:<6} {:<20} {:<9} {:<8} {}",
                     e.meta.id,
                     e.meta.name,
                     e.meta.default_severity.as_str(),

@@ -7,13 +7,16 @@
 //! all subjects in parallel. `tollguard rules` and `tollguard explain` are generated from here.
 
 pub mod call_forward_abuse;
+pub mod concurrent_calls;
 pub mod destination_policy;
 pub mod invalid_number;
+pub mod long_duration;
 pub mod new_destination;
 pub mod off_hours;
 pub mod premium_rate;
 pub mod repeated_destination;
 pub mod scanning;
+pub mod spending_limit;
 pub mod unknown_source;
 pub mod volume;
 pub mod wangiri;
@@ -253,6 +256,15 @@ pub struct RulesSettings {
     /// `[rules.repeated-destination]`.
     #[serde(rename = "repeated-destination")]
     pub repeated_destination: repeated_destination::Settings,
+    /// `[rules.concurrent-calls]`.
+    #[serde(rename = "concurrent-calls")]
+    pub concurrent_calls: concurrent_calls::Settings,
+    /// `[rules.long-duration]`.
+    #[serde(rename = "long-duration")]
+    pub long_duration: long_duration::Settings,
+    /// `[rules.spending-limit]`.
+    #[serde(rename = "spending-limit")]
+    pub spending_limit: spending_limit::Settings,
 }
 
 /// One registry entry: metadata, constructor, settings as TOML (for `explain`).
@@ -283,9 +295,19 @@ pub static REGISTRY: &[RuleEntry] = &[
         settings: |s| toml_of(&s.volume),
     },
     RuleEntry {
+        meta: &concurrent_calls::META,
+        build: |s| concurrent_calls::ConcurrentCalls::build(&s.concurrent_calls),
+        settings: |s| toml_of(&s.concurrent_calls),
+    },
+    RuleEntry {
         meta: &call_forward_abuse::META,
         build: |s| call_forward_abuse::CallForwardAbuse::build(&s.call_forward_abuse),
         settings: |s| toml_of(&s.call_forward_abuse),
+    },
+    RuleEntry {
+        meta: &scanning::META,
+        build: |s| scanning::Scanning::build(&s.scanning),
+        settings: |s| toml_of(&s.scanning),
     },
     RuleEntry {
         meta: &unknown_source::META,
@@ -298,24 +320,29 @@ pub static REGISTRY: &[RuleEntry] = &[
         settings: |s| toml_of(&s.wangiri),
     },
     RuleEntry {
-        meta: &destination_policy::META,
-        build: |s| destination_policy::DestinationPolicy::build(&s.destination_policy),
-        settings: |s| toml_of(&s.destination_policy),
-    },
-    RuleEntry {
-        meta: &new_destination::META,
-        build: |s| new_destination::NewDestination::build(&s.new_destination),
-        settings: |s| toml_of(&s.new_destination),
-    },
-    RuleEntry {
-        meta: &scanning::META,
-        build: |s| scanning::Scanning::build(&s.scanning),
-        settings: |s| toml_of(&s.scanning),
+        meta: &long_duration::META,
+        build: |s| long_duration::LongDuration::build(&s.long_duration),
+        settings: |s| toml_of(&s.long_duration),
     },
     RuleEntry {
         meta: &invalid_number::META,
         build: |s| invalid_number::InvalidNumber::build(&s.invalid_number),
         settings: |s| toml_of(&s.invalid_number),
+    },
+    RuleEntry {
+        meta: &destination_policy::META,
+        build: |s| destination_policy::DestinationPolicy::build(&s.destination_policy),
+        settings: |s| toml_of(&s.destination_policy),
+    },
+    RuleEntry {
+        meta: &spending_limit::META,
+        build: |s| spending_limit::SpendingLimit::build(&s.spending_limit),
+        settings: |s| toml_of(&s.spending_limit),
+    },
+    RuleEntry {
+        meta: &new_destination::META,
+        build: |s| new_destination::NewDestination::build(&s.new_destination),
+        settings: |s| toml_of(&s.new_destination),
     },
     RuleEntry {
         meta: &repeated_destination::META,

@@ -1,0 +1,222 @@
+//! TG012 spending-limit: estimated cost per subject per calendar day and per calendar month
+//! (site time) above a budget.
+
+use super::{finding, money, Context, Finding, Grade, Group, Rule, RuleMeta, Severity, Totals};
+use chrono::{Datelike, NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Metadata.
+pub static META: RuleMeta = RuleMeta {
+    id: "TG012",
+    name: "spending-limit",
+    default_severity: Severity::Medium,
+    summary: "Estimated cost per subject per calendar day or calendar month above a budget",
+    doc: "\
+What it detects:
+  For every subject, the estimated cost of its outbound and forwarded external calls summed
+  per calendar day and per calendar month of the site's time zone (local midnight to
+  midnight, DST included; a call counts on the day and in the month it starts). A day or a
+  month above its limit fires, with the calls that cost money in it.
+
+Why it matters:
+  Victims of toll fraud typically had no spending limit: the attack ran all weekend because
+  nothing stopped at a budget. This rule is that budget, applied after the fact to the
+  CDRs: the question an accountant asks ('what did extension 231 cost us on Saturday, and
+  this month?'). It differs from `volume`, which slides one-hour and 24-hour windows over
+  calls, minutes and cost to catch a burst whenever it happens; spending-limit uses fixed
+  calendar days and months, like a carrier's daily spend cap and the monthly bill, so it
+  also catches slow fraud that never makes a burst (a few expensive calls every day that
+  add up over the month) and states the loss in the terms of the invoice.
+
+Example:
+  Extension 231, Saturday 2026-10-17 (site time), est. 240 EUR in 31 calls: 4.8x the daily
+  limit of 50 EUR: high (cost of 100 or more). The same month totals 290 EUR: below the
+  monthly limit of 500.
+
+Tuning:
+  max_per_day = 50 (site currency): a small office's whole phone bill is tens of euros a
+    month, one extension's ordinary day a few euros; 50 in one day from one phone is a
+    long international call at the most expensive rates or an attack. IRSF losses are
+    counted in thousands per day, so this fires in the first hour of one.
+  max_per_month = 500: ten times what a heavy user of a small office spends in a month;
+    it catches slow fraud below the daily limit (an extension that costs 20 a day every
+    day). Raise both for subjects that really call abroad a lot (a trunk, a sales team
+    under one account code) or when estimated rates are conservative (unknown destinations
+    are priced at the dearest rate).
+  Severity: low when just above the limit, medium from 2x, high from 5x, critical from 20x
+  the limit; by estimated cost (10 medium, 100 high, 1,000 critical), so a day above 50
+  is at least medium and a month above 500 at least high.",
+};
+
+/// `[rules.spending-limit]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Run this rule (default true).
+    pub enabled: bool,
+    /// Estimated cost per subject per calendar day, site currency (default 50).
+    pub max_per_day: f64,
+    /// Estimated cost per subject per calendar month, site currency (default 500).
+    pub max_per_month: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            enabled: true,
+            max_per_day: 50.0,
+            max_per_month: 500.0,
+        }
+    }
+}
+
+/// The rule.
+pub struct SpendingLimit {
+    s: Settings,
+}
+
+impl SpendingLimit {
+    /// Builds the rule, or `None` when disabled.
+    pub fn build(s: &Settings) -> Option<Box<dyn Rule>> {
+        s.enabled
+            .then(|| Box::new(SpendingLimit { s: s.clone() }) as Box<dyn Rule>)
+    }
+}
+
+/// The local calendar date of a UTC instant in `tz`.
+fn local_date(tz: Tz, utc_seconds: i64) -> Option<NaiveDate> {
+    tz.timestamp_opt(utc_seconds, 0)
+        .earliest()
+        .map(|t| t.date_naive())
+}
+
+/// Cost and costed calls of one period.
+#[derive(Default)]
+struct Bucket {
+    cost: f64,
+    calls: Vec<usize>,
+}
+
+impl Rule for SpendingLimit {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+        let tz = ctx.config.tz;
+        // BTreeMap, not a run over sorted calls: in zones that move clocks back across
+        // midnight the local date of calls sorted by UTC is not monotonic.
+        let mut days: BTreeMap<NaiveDate, Bucket> = BTreeMap::new();
+        for (i, _) in g.external(ctx) {
+            let cost = ctx.table.cost(i);
+            if cost <= 0.0 || !cost.is_finite() {
+                continue;
+            }
+            let Some(day) = local_date(tz, ctx.table.calls[i].start) else {
+                continue;
+            };
+            let b = days.entry(day).or_default();
+            b.cost += cost;
+            b.calls.push(i);
+        }
+        if days.is_empty() {
+            return;
+        }
+        let mut months: BTreeMap<(i32, u32), (Bucket, Option<NaiveDate>)> = BTreeMap::new();
+        for (day, b) in &days {
+            let m = months.entry((day.year(), day.month())).or_default();
+            m.0.cost += b.cost;
+            m.0.calls.extend_from_slice(&b.calls);
+            if m.1.is_none() && m.0.cost > self.s.max_per_month + 1e-9 {
+                m.1 = Some(*day);
+            }
+            if b.cost > self.s.max_per_day + 1e-9 {
+                let reason = format!(
+                    "est. {} spent on {} (site time), limit {} a day: {:.1}x",
+                    money(b.cost, &ctx.config.site.currency),
+                    day.format("%a %Y-%m-%d"),
+                    money(self.s.max_per_day, &ctx.config.site.currency),
+                    b.cost / self.s.max_per_day.max(f64::EPSILON),
+                );
+                self.emit(g, ctx, "day", b, self.s.max_per_day, reason, out);
+            }
+        }
+        for ((y, m), (b, crossed)) in &mut months {
+            let Some(crossed) = crossed else { continue };
+            b.calls.sort_unstable();
+            let reason = format!(
+                "est. {} spent in {y}-{m:02} (site time), limit {} a month: {:.1}x; limit passed on {}",
+                money(b.cost, &ctx.config.site.currency),
+                money(self.s.max_per_month, &ctx.config.site.currency),
+                b.cost / self.s.max_per_month.max(f64::EPSILON),
+                crossed.format("%Y-%m-%d"),
+            );
+            self.emit(g, ctx, "month", b, self.s.max_per_month, reason, out);
+        }
+    }
+}
+
+impl SpendingLimit {
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &self,
+        g: &Group<'_>,
+        ctx: &Context<'_>,
+        period: &str,
+        b: &Bucket,
+        limit: f64,
+        reason: String,
+        out: &mut Vec<Finding>,
+    ) {
+        let currency = &ctx.config.site.currency;
+        let ratio = b.cost / limit.max(f64::EPSILON);
+        let mut grade = Grade::new(
+            Severity::Low,
+            format!("estimated cost of the calendar {period} is above the limit"),
+        );
+        for (at, sev) in [
+            (2.0, Severity::Medium),
+            (5.0, Severity::High),
+            (20.0, Severity::Critical),
+        ] {
+            if ratio >= at {
+                grade.raise(
+                    sev,
+                    format!("{ratio:.1}x the {period} limit ({at}x or more)"),
+                );
+            }
+        }
+        grade.cost(b.cost, currency);
+        let t = Totals::of(ctx.table, &b.calls);
+        let reason = format!("{reason}; {} calls, {:.0} min", t.calls, t.minutes);
+        out.push(finding(
+            &META,
+            grade,
+            g.subject,
+            ctx.table,
+            b.calls.clone(),
+            reason,
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_days_follow_the_site_zone() {
+        // 2026-10-17 22:30 UTC is already Sunday the 18th in Berlin (UTC+2).
+        let t = 1_792_275_000; // 2026-10-17T22:10:00Z
+        assert_eq!(
+            local_date(chrono_tz::Europe::Berlin, t),
+            NaiveDate::from_ymd_opt(2026, 10, 18)
+        );
+        assert_eq!(
+            local_date(chrono_tz::UTC, t),
+            NaiveDate::from_ymd_opt(2026, 10, 17)
+        );
+    }
+}
