@@ -18,7 +18,8 @@ What it detects:
   For every subject, the estimated cost of its outbound and forwarded external calls summed
   per calendar day and per calendar month of the site's time zone (local midnight to
   midnight, DST included; a call counts on the day and in the month it starts). A day or a
-  month above its limit fires, with the calls that cost money in it.
+  month above its limit fires: a day with the calls that cost money in it, a month with the
+  calls of the day its budget was passed (the reason gives the month's totals).
 
 Why it matters:
   Victims of toll fraud typically had no spending limit: the attack ran all weekend because
@@ -143,17 +144,28 @@ impl Rule for SpendingLimit {
                 self.emit(g, ctx, "day", b, self.s.max_per_day, reason, out);
             }
         }
-        for ((y, m), (b, crossed)) in &mut months {
+        for ((y, m), (b, crossed)) in &months {
             let Some(crossed) = crossed else { continue };
-            b.calls.sort_unstable();
+            let month = Totals::of(ctx.table, &b.calls);
             let reason = format!(
-                "est. {} spent in {y}-{m:02} (site time), limit {} a month: {:.1}x; limit passed on {}",
+                "est. {} spent in {y}-{m:02} (site time; {} calls, {:.0} min), limit {} a month: {:.1}x; limit passed on {}",
                 money(b.cost, &ctx.config.site.currency),
+                month.calls,
+                month.minutes,
                 money(self.s.max_per_month, &ctx.config.site.currency),
                 b.cost / self.s.max_per_month.max(f64::EPSILON),
                 crossed.format("%Y-%m-%d"),
             );
-            self.emit(g, ctx, "month", b, self.s.max_per_month, reason, out);
+            // The finding holds the calls of the day the budget was passed, not the whole
+            // month: that is when it happened and what to look at first; graded on the month.
+            let day = Bucket {
+                cost: b.cost,
+                calls: days
+                    .get(crossed)
+                    .map(|d| d.calls.clone())
+                    .unwrap_or_default(),
+            };
+            self.emit(g, ctx, "month", &day, self.s.max_per_month, reason, out);
         }
     }
 }
@@ -190,7 +202,16 @@ impl SpendingLimit {
         }
         grade.cost(b.cost, currency);
         let t = Totals::of(ctx.table, &b.calls);
-        let reason = format!("{reason}; {} calls, {:.0} min", t.calls, t.minutes);
+        let reason = format!(
+            "{reason}; {} call(s), {:.0} min {}",
+            t.calls,
+            t.minutes,
+            if period == "month" {
+                "on the day it was passed"
+            } else {
+                "that day"
+            }
+        );
         out.push(finding(
             &META,
             grade,
