@@ -249,15 +249,7 @@ impl CallForwardAbuse {
             ),
         );
         grade.cost(t.cost, currency);
-        let off = cluster
-            .iter()
-            .filter(|&&i| {
-                ctx.config
-                    .calendar
-                    .off_hours(table.calls[i].start)
-                    .is_some()
-            })
-            .count();
+        let off = ctx.off_hours_count(&cluster);
         if off > 0 {
             grade.raise(
                 Severity::Medium,

@@ -147,6 +147,17 @@ impl Grade {
         }
     }
 
+    /// Raises the severity one step (info → low → medium → high, never past high: only cost
+    /// and destination risk make a finding critical) because of `why`.
+    pub fn step_up(&mut self, why: impl Into<String>) {
+        let to = match self.severity {
+            Severity::Info => Severity::Low,
+            Severity::Low => Severity::Medium,
+            _ => Severity::High,
+        };
+        self.raise(to, why);
+    }
+
     /// Applies the money bands of [`cost_floor`] to an estimated cost.
     pub fn cost(&mut self, cost: f64, currency: &str) {
         let floor = cost_floor(cost);
@@ -188,6 +199,19 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// How many of the calls at `indices` started outside business hours (site calendar).
+    pub fn off_hours_count(&self, indices: &[usize]) -> usize {
+        indices
+            .iter()
+            .filter(|&&i| {
+                self.config
+                    .calendar
+                    .off_hours(self.table.calls[i].start)
+                    .is_some()
+            })
+            .count()
+    }
+
     /// True when the call left the PBX (outbound or forwarded) to a destination that is not
     /// allowed: the calls destination and volume rules count. Use this, not
     /// `direction.is_external_out()`, so allow-lists work for every rule.

@@ -134,15 +134,6 @@ fn block_of(e164: &str, digits: usize) -> &str {
     e164.get(..keep).unwrap_or(e164)
 }
 
-/// One step up, at most high.
-fn step_up(s: Severity) -> Severity {
-    match s {
-        Severity::Info => Severity::Low,
-        Severity::Low => Severity::Medium,
-        _ => Severity::High,
-    }
-}
-
 impl Rule for RepeatedDestination {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -286,8 +277,7 @@ impl RepeatedDestination {
             && self.s.block_digits > 0
             && worst_numbers >= self.s.max_numbers_per_block.saturating_mul(3);
         if worst_calls >= limit.saturating_mul(3) || over_numbers {
-            let to = step_up(grade.severity);
-            grade.raise(to, "three times a limit or more");
+            grade.step_up("three times a limit or more");
         }
         grade.cost(t.cost, currency);
         let target = if per_number.len() == 1 {

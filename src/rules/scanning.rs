@@ -186,15 +186,6 @@ fn split_by_gap(starts: &[i64], positions: &[usize], gap: i64) -> Vec<Vec<usize>
     out
 }
 
-/// One step up, at most high.
-fn step_up(s: Severity) -> Severity {
-    match s {
-        Severity::Info => Severity::Low,
-        Severity::Low => Severity::Medium,
-        _ => Severity::High,
-    }
-}
-
 impl Rule for Scanning {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -317,10 +308,7 @@ impl Rule for Scanning {
                     format!("{seq} short or failed attempts to numbers in sequence"),
                 )
             };
-            let step = |grade: &mut Grade, why: String| {
-                let to = step_up(grade.severity);
-                grade.raise(to, why);
-            };
+            let step = |grade: &mut Grade, why: String| grade.step_up(why);
             if seq >= min_seq {
                 step(
                     &mut grade,
@@ -336,15 +324,7 @@ impl Rule for Scanning {
                     ),
                 );
             }
-            let off = idx
-                .iter()
-                .filter(|&&i| {
-                    ctx.config
-                        .calendar
-                        .off_hours(table.calls[i].start)
-                        .is_some()
-                })
-                .count();
+            let off = ctx.off_hours_count(&idx);
             if off * 2 > idx.len() {
                 step(&mut grade, "most attempts outside business hours".into());
             }
