@@ -210,15 +210,12 @@ impl Format for Cucm {
     }
 
     fn free_text_columns(&self, layout: &Layout) -> Vec<usize> {
-        [
+        layout.positions(&[
             "callingpartyunicodeloginuserid",
             "finalcalledpartyunicodeloginuserid",
             "comment",
             "authcodedescription",
-        ]
-        .iter()
-        .filter_map(|c| layout.columns.get(*c).copied())
-        .collect()
+        ])
     }
 
     fn plausible(&self, row: &RawRow<'_>) -> Result<(), String> {

@@ -55,17 +55,14 @@ impl Format for FreePbx {
     }
 
     fn free_text_columns(&self, layout: &Layout) -> Vec<usize> {
-        [
+        layout.positions(&[
             "clid",
             "lastdata",
             "cnam",
             "outbound_cnam",
             "dst_cnam",
             "userfield",
-        ]
-        .iter()
-        .filter_map(|c| layout.columns.get(*c).copied())
-        .collect()
+        ])
     }
 
     fn plausible(&self, row: &RawRow<'_>) -> Result<(), String> {

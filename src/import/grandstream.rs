@@ -84,10 +84,7 @@ impl Format for Grandstream {
     }
 
     fn free_text_columns(&self, layout: &Layout) -> Vec<usize> {
-        ["clid", "lastdata"]
-            .iter()
-            .filter_map(|c| layout.columns.get(*c).copied())
-            .collect()
+        layout.positions(&["clid", "lastdata"])
     }
 
     fn plausible(&self, row: &RawRow<'_>) -> Result<(), String> {

@@ -163,6 +163,14 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Positions of the named columns the header has (for `free_text_columns`).
+    pub fn positions(&self, names: &[&str]) -> Vec<usize> {
+        names
+            .iter()
+            .filter_map(|c| self.columns.get(*c).copied())
+            .collect()
+    }
+
     /// The layout a header row gives: each column by its name (trimmed, without a BOM, lower
     /// case; the first of two equal names wins), or `None` unless every `required` name is
     /// there. Header-based importers choose their columns by name through it, so re-ordered
@@ -889,6 +897,18 @@ pub fn excerpt(s: &str) -> String {
     out
 }
 
+/// An optional wall-clock time field (empty is `None`); the error names the field and the shape
+/// the format writes.
+pub fn wall_clock(s: &str, what: &str, shape: &str) -> Result<Option<Stamp>, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    crate::timeconv::parse_timestamp(t)
+        .map(|d| Some(Stamp::Local(d)))
+        .ok_or_else(|| format!("{what} `{}` is not a timestamp ({shape})", excerpt(t)))
+}
+
 /// Timing fields of one row.
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
@@ -913,20 +933,7 @@ pub fn asterisk_timing(
     duration: &str,
     billsec: &str,
 ) -> Result<Timing, String> {
-    let ts = |s: &str, what: &str| -> Result<Option<Stamp>, String> {
-        let t = s.trim();
-        if t.is_empty() {
-            return Ok(None);
-        }
-        crate::timeconv::parse_timestamp(t)
-            .map(|d| Some(Stamp::Local(d)))
-            .ok_or_else(|| {
-                format!(
-                    "{what} `{}` is not a timestamp (YYYY-MM-DD HH:MM:SS)",
-                    excerpt(t)
-                )
-            })
-    };
+    let ts = |s: &str, what: &str| wall_clock(s, what, "YYYY-MM-DD HH:MM:SS");
     let start = ts(start, "start")?.ok_or("start time is empty")?;
     let answer = ts(answer, "answer")?;
     let end = ts(end, "end")?;

@@ -149,18 +149,7 @@ fn display<'a>(kind: &str, no: &'a str, dn: &'a str) -> &'a str {
 
 /// A wall-clock time field, optional.
 fn stamp(s: &str, what: &str) -> Result<Option<Stamp>, String> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    crate::timeconv::parse_timestamp(t)
-        .map(|d| Some(Stamp::Local(d)))
-        .ok_or_else(|| {
-            format!(
-                "{what} `{}` is not a timestamp (YYYY/MM/DD HH:MM:SS)",
-                excerpt(t)
-            )
-        })
+    super::wall_clock(s, what, "YYYY/MM/DD HH:MM:SS")
 }
 
 /// The call was relayed to an external final party (forwarding or trunk-to-trunk).

@@ -164,10 +164,7 @@ impl Format for Yeastar {
 
     fn free_text_columns(&self, layout: &Layout) -> Vec<usize> {
         // `Name<201>`: a name may hold a comma the export did not quote.
-        ["call from", "call to"]
-            .iter()
-            .filter_map(|c| layout.columns.get(*c).copied())
-            .collect()
+        layout.positions(&["call from", "call to"])
     }
 
     fn plausible(&self, row: &RawRow<'_>) -> Result<(), String> {
