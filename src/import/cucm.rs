@@ -266,13 +266,7 @@ impl Format for Cucm {
                 ))
             }
         }
-        if f.len() != layout.width {
-            return Err(format!(
-                "expected {} fields as the header says, found {}: an unescaped quote or comma in a field, or a truncated line?",
-                layout.width,
-                f.len()
-            ));
-        }
+        layout.check_width(f.len(), "an unescaped quote or comma in a field")?;
         let origination = epoch(col("datetimeorigination"), "dateTimeOrigination")?
             .ok_or("dateTimeOrigination is 0")?;
         let connect = epoch(col("datetimeconnect"), "dateTimeConnect")?;

@@ -70,13 +70,7 @@ impl Format for FreePbx {
     }
 
     fn parse<'a>(&self, f: &'a Fields<'a>, layout: &Layout) -> Result<RawRow<'a>, String> {
-        if f.len() != layout.width {
-            return Err(format!(
-                "expected {} fields as the header says, found {}: an unescaped quote or comma in a field, or a truncated line?",
-                layout.width,
-                f.len()
-            ));
-        }
+        layout.check_width(f.len(), "an unescaped quote or comma in a field")?;
         let col = |name: &str| layout.columns.get(name).map(|&i| f.get(i)).unwrap_or("");
         let t = asterisk_timing(col("calldate"), "", "", col("duration"), col("billsec"))?;
         let clid = col("clid");

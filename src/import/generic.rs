@@ -329,13 +329,7 @@ impl Format for Generic {
     }
 
     fn parse<'a>(&self, f: &'a Fields<'a>, layout: &Layout) -> Result<RawRow<'a>, String> {
-        if layout.width > 0 && f.len() != layout.width {
-            return Err(format!(
-                "expected {} fields as the header says, found {}: an unescaped quote or delimiter in a field, or a truncated line?",
-                layout.width,
-                f.len()
-            ));
-        }
+        layout.check_width(f.len(), "an unescaped quote or delimiter in a field")?;
         let col = |what: &str| layout.columns.get(what).map(|&i| f.get(i)).unwrap_or("");
         let has = |what: &str| layout.columns.contains_key(what);
         let start = self

@@ -92,13 +92,7 @@ impl Format for Grandstream {
     }
 
     fn parse<'a>(&self, f: &'a Fields<'a>, layout: &Layout) -> Result<RawRow<'a>, String> {
-        if f.len() != layout.width {
-            return Err(format!(
-                "expected {} fields as the header says, found {}: an unquoted comma in lastdata or clid, or a truncated line?",
-                layout.width,
-                f.len()
-            ));
-        }
+        layout.check_width(f.len(), "an unquoted comma in lastdata or clid")?;
         let col = |name: &str| layout.columns.get(name).map(|&i| f.get(i)).unwrap_or("");
         let t = asterisk_timing(
             col("start"),

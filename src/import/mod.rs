@@ -163,6 +163,18 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Checks a row's field count against the header (layouts without a header width accept
+    /// any count); `likely` names the format's usual cause of a wrong count.
+    pub fn check_width(&self, found: usize, likely: &str) -> Result<(), String> {
+        if self.width == 0 || found == self.width {
+            return Ok(());
+        }
+        Err(format!(
+            "expected {} fields as the header says, found {found}: {likely}, or a truncated line?",
+            self.width
+        ))
+    }
+
     /// Positions of the named columns the header has (for `free_text_columns`).
     pub fn positions(&self, names: &[&str]) -> Vec<usize> {
         names

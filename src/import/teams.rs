@@ -230,13 +230,7 @@ impl Format for Teams {
     }
 
     fn parse<'a>(&self, f: &'a Fields<'a>, layout: &Layout) -> Result<RawRow<'a>, String> {
-        if f.len() != layout.width {
-            return Err(format!(
-                "expected {} fields as the header says, found {}: an unescaped quote or comma in a field, or a truncated line?",
-                layout.width,
-                f.len()
-            ));
-        }
+        layout.check_width(f.len(), "an unescaped quote or comma in a field")?;
         let col = |names: &[&str]| find(layout, names).map(|i| f.get(i)).unwrap_or("");
         let call_type = col(CALL_TYPE);
         let kind = call_kind(call_type).ok_or_else(|| {

@@ -180,13 +180,7 @@ impl Format for Yeastar {
     }
 
     fn parse<'a>(&self, f: &'a Fields<'a>, layout: &Layout) -> Result<RawRow<'a>, String> {
-        if f.len() != layout.width {
-            return Err(format!(
-                "expected {} fields as the header says, found {}: an unescaped comma in a name, or a truncated line?",
-                layout.width,
-                f.len()
-            ));
-        }
+        layout.check_width(f.len(), "an unescaped comma in a name")?;
         let col = |name: &str| {
             layout
                 .columns

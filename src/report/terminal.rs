@@ -209,42 +209,18 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
-    if s.rows_rejected > 0 {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "{} row(s) rejected (first {} shown; nothing else was skipped):",
-            s.rows_rejected,
-            s.rejected.len()
-        )?;
-        for r in &s.rejected {
-            writeln!(
-                out,
-                "   {}:{}: {}",
-                clean(&r.file),
-                r.line,
-                clean(&r.message)
-            )?;
-        }
-    }
-    if s.rows_repaired_split > 0 {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "{} row(s) repaired (surplus fields re-joined; first {} shown):",
-            s.rows_repaired_split,
-            s.repaired.len()
-        )?;
-        for r in &s.repaired {
-            writeln!(
-                out,
-                "   {}:{}: {}",
-                clean(&r.file),
-                r.line,
-                clean(&r.message)
-            )?;
-        }
-    }
+    rows(
+        out,
+        s.rows_rejected,
+        "rejected (first {} shown; nothing else was skipped)",
+        &s.rejected,
+    )?;
+    rows(
+        out,
+        s.rows_repaired_split,
+        "repaired (surplus fields re-joined; first {} shown)",
+        &s.repaired,
+    )?;
     for n in &s.notes {
         writeln!(out, "note: {n}")?;
     }
@@ -263,6 +239,35 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         s.subjects,
         s.elapsed_ms as f64 / 1000.0
     )?;
+    Ok(())
+}
+
+/// A counted list of rows with file and line (rejected, repaired): nothing when `count` is 0.
+/// `what` holds one `{}` for how many are shown.
+fn rows(
+    out: &mut dyn Write,
+    count: u64,
+    what: &str,
+    shown: &[crate::import::RowIssue],
+) -> io::Result<()> {
+    if count == 0 {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{count} row(s) {}:",
+        what.replacen("{}", &shown.len().to_string(), 1)
+    )?;
+    for r in shown {
+        writeln!(
+            out,
+            "   {}:{}: {}",
+            clean(&r.file),
+            r.line,
+            clean(&r.message)
+        )?;
+    }
     Ok(())
 }
 
