@@ -162,6 +162,8 @@ pub struct ConfigFile {
     pub allow: AllowSettings,
     /// `[[groups]]`: subject groups with their own rule settings and allowed destinations.
     pub groups: Vec<crate::groups::GroupSettings>,
+    /// `[email]`: where alerts go and how they are sent.
+    pub email: crate::email::settings::EmailSettings,
 }
 
 /// `[allow]`: destinations the site calls legitimately (branch offices, suppliers abroad).
@@ -417,6 +419,9 @@ pub struct Config {
     pub allow: crate::number::allow::AllowList,
     /// Subject groups, in file order (a subject belongs to the first that matches).
     pub groups: Vec<crate::groups::Group>,
+    /// Email settings as configured (validated when an alert is sent, with the command line's
+    /// overrides, so a bad `[email]` never stops an audit from reporting).
+    pub email: crate::email::settings::EmailSettings,
 }
 
 /// Values given on the command line, which win over the file.
@@ -500,6 +505,7 @@ impl Config {
                 .map_err(Error::Invalid)?,
             rules: file.rules,
             allow: file.allow.destinations,
+            email: file.email,
         })
     }
 

@@ -7,7 +7,7 @@
 //! input (files, globs, dirs, stdin, .gz) -> import::<format> -> Call
 //!   -> number::Classifier (memoized per dialled string: country, type, risk, rate)
 //!   -> analyze (group per subject, rules in parallel with rayon) -> Finding -> Incident
-//!   -> report::{terminal, json, csv}
+//!   -> report::{terminal, json, csv} -> email (alerts, spooled when undeliverable)
 //! ```
 
 pub mod analyze;
@@ -17,6 +17,7 @@ pub mod call;
 pub mod cli;
 pub mod config;
 pub mod dialplan;
+pub mod email;
 pub mod error;
 pub mod groups;
 pub mod import;
