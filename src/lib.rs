@@ -24,6 +24,7 @@ pub mod import;
 pub mod input;
 pub mod intern;
 pub mod number;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod synth;

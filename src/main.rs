@@ -220,7 +220,10 @@ fn audit(args: AuditArgs) -> Result<u8> {
             ..Default::default()
         },
     )?;
-    let result = tollguard::audit::run(&config, &args.input.inputs)?;
+    start_progress(&args.input.inputs);
+    let result = tollguard::audit::run(&config, &args.input.inputs);
+    tollguard::progress::finish();
+    let result = result?;
     let mut rep = Report::build(&config, &result);
     rep.explain = args.explain;
     let sink: Box<dyn Write> = match &args.out {
@@ -245,6 +248,25 @@ fn audit(args: AuditArgs) -> Result<u8> {
         &rep,
         config.report.fail_on,
     )))
+}
+
+/// Shows a progress bar for inputs above 32 MB when stderr is a terminal (never under cron).
+fn start_progress(inputs: &[String]) {
+    const WORTH_A_BAR: u64 = 32 << 20;
+    if !std::io::stderr().is_terminal() {
+        return;
+    }
+    let Ok(sources) = tollguard::input::resolve(inputs) else {
+        return; // the audit itself reports the error
+    };
+    let total: u64 = sources
+        .iter()
+        .filter_map(|s| std::fs::metadata(&s.path).ok())
+        .map(|m| m.len())
+        .sum();
+    if total >= WORTH_A_BAR {
+        tollguard::progress::start(total);
+    }
 }
 
 /// `--email` / `--email-to-file`: composes the alert and sends, spools or writes it. Returns
