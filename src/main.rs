@@ -233,6 +233,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
         Output::Terminal => report::terminal::render(&rep, &mut w)?,
         Output::Json => report::json::render(&rep, &mut w)?,
         Output::Csv => report::csv::render(&config, &rep, &result, &mut w)?,
+        Output::Html => report::html::render(&config, &rep, &result, &mut w)?,
     }
     w.flush()?;
     Ok(u8::from(report::has_findings_at(
