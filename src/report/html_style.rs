@@ -107,7 +107,7 @@ body{margin:0;background:#f4f5f7;color:#212529;font:15px/1.5 -apple-system,'Sego
 svg.chart{display:block;width:100%;height:auto;max-width:100%}\
 .wide svg.chart{min-width:620px}\
 details>summary{cursor:pointer;color:#1c5fb8;margin:8px 0 4px}\
-.stat-n{white-space:nowrap}\
+.stat-n{white-space:nowrap}section>h3{margin-top:22px}\
 .card .table,.card table{margin-bottom:6px}\
 .legend{font-size:13px;color:#5c6670;margin-top:4px}\
 .legend .key:first-child{margin-left:0}\
