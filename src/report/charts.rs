@@ -343,7 +343,7 @@ pub fn countries_svg(rows: &[(String, f64, String)], id: &str, title: &str) -> i
             .margin_top(8)
             .margin_right(24)
             .x_label_area_size(26)
-            .y_label_area_size(250)
+            .y_label_area_size(230)
             .build_cartesian_2d(0f64..xmax, 0f64..n as f64)
             .map_err(err)?;
         chart
@@ -379,16 +379,16 @@ pub fn countries_svg(rows: &[(String, f64, String)], id: &str, title: &str) -> i
             root.draw(&Text::new(
                 label.clone(),
                 (x0 - 8, ym),
-                font(19).pos(Pos::new(HPos::Right, VPos::Center)),
+                font(17).pos(Pos::new(HPos::Right, VPos::Center)),
             ))
             .map_err(err)?;
             // The amount sits right of the bar, or inside it when the bar is long.
             let (xe, _) = chart.backend_coord(&(*cost, y + 0.5));
             let inside = *cost > xmax * 0.7;
             let style = if inside {
-                ("sans-serif", 18).into_font().color(&WHITE)
+                ("sans-serif", 16).into_font().color(&WHITE)
             } else {
-                font(18)
+                font(16)
             };
             let (x, anchor) = if inside {
                 (xe - 6, HPos::Right)

@@ -257,7 +257,7 @@ fn summary_cards(l: Look, rep: &Report) -> Markup {
             (stat(l, s.calls.to_string(), "calls analysed"))
             (stat(l, s.external_calls.to_string(), "external calls"))
             (stat(l, s.incidents.to_string(), "incidents"))
-            (stat(l, format!("{} {}", money(s.flagged_cost), rep.site.currency), "flagged cost (est.)"))
+            (stat(l, money(s.flagged_cost), &format!("flagged cost (est. {})", rep.site.currency)))
         }
     }
 }

@@ -111,7 +111,7 @@ details>summary{cursor:pointer;color:#1c5fb8;margin:8px 0 4px}\
 .card .table,.card table{margin-bottom:6px}\
 .legend{font-size:13px;color:#5c6670;margin-top:4px}\
 .legend .key:first-child{margin-left:0}\
-.narrow-chart{max-width:760px}.narrow-chart svg.chart{min-width:520px}\
+.narrow-chart{max-width:720px}.narrow-chart svg.chart{min-width:520px}\
 @media (max-width:720px){.doc{padding:14px 10px 32px}.cards{grid-template-columns:repeat(3,minmax(0,1fr));gap:6px}.stat{padding:8px}.stat-n{font-size:17px}.top{font-size:22px}.card{padding:12px}.hide-narrow{display:none}}\
 @media print{body{background:#fff;font-size:12px}.doc{max-width:none;padding:0}.card,.stat,figure{break-inside:avoid}.scroll{overflow:visible}.wide svg.chart{min-width:0}details>summary{color:#212529}}\
 ";
