@@ -162,6 +162,11 @@ impl Calendar {
             .unwrap_or_else(|| self.tz.timestamp_opt(0, 0).unwrap())
     }
 
+    /// Opening hours (the HTML report shades the closed hours of the week).
+    pub fn hours(&self) -> &BusinessHours {
+        &self.hours
+    }
+
     /// Number of holidays known (for the report header).
     pub fn holiday_count(&self) -> usize {
         self.holidays.len()

@@ -114,6 +114,8 @@ pub enum Output {
     Json,
     /// The flagged calls, spreadsheet-safe.
     Csv,
+    /// One self-contained HTML file with charts (use with --out report.html).
+    Html,
 }
 
 /// Options of `audit`.

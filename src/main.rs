@@ -237,6 +237,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
         Output::Terminal => report::terminal::render(&rep, &mut w)?,
         Output::Json => report::json::render(&rep, &mut w)?,
         Output::Csv => report::csv::render(&config, &rep, &result, &mut w)?,
+        Output::Html => report::html::render(&config, &rep, &result, &mut w)?,
     }
     w.flush()?;
     drop(w);
@@ -297,7 +298,7 @@ fn alert(
         None
     } else {
         let subject = message::subject(&compose.subject, rep, &incidents);
-        let severity = message::worst(&incidents).map(|i| i.severity);
+        let severity = report::html::worst(rep).map(|i| i.severity);
         let parts = email_parts(config, rep, result, &subject)?;
         Some(message::build(&compose, &subject, severity, parts).map_err(anyhow::Error::msg)?)
     };
@@ -361,7 +362,7 @@ fn email_parts(
     let text = String::from_utf8_lossy(&text).into_owned();
     let mut csv = Vec::new();
     report::csv::render(config, rep, result, &mut csv)?;
-    let html = tollguard::email::message::text_as_html(&text);
+    let html = report::html::render_email(config, rep, result);
     Ok(tollguard::email::message::Parts {
         text,
         html,

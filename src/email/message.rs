@@ -23,13 +23,6 @@ pub fn alerting(rep: &Report, min: Severity) -> Vec<&IncidentView> {
     rep.incidents.iter().filter(|i| i.severity >= min).collect()
 }
 
-/// The worst incident: highest severity, the most costly among equals.
-pub fn worst<'a>(incidents: &[&'a IncidentView]) -> Option<&'a IncidentView> {
-    // Incidents arrive most costly first; the first of the highest severity is the worst.
-    let top = incidents.iter().map(|i| i.severity).max()?;
-    incidents.iter().copied().find(|i| i.severity == top)
-}
-
 /// Destination countries of an incident by name, most costly first, at most two and a count.
 pub fn countries(inc: &IncidentView) -> String {
     let names: Vec<&str> = inc
@@ -56,7 +49,8 @@ pub fn countries(inc: &IncidentView) -> String {
 
 /// Fills the subject template for the alerting incidents.
 pub fn subject(template: &str, rep: &Report, incidents: &[&IncidentView]) -> String {
-    let Some(w) = worst(incidents) else {
+    // The report's worst incident is at or above the threshold whenever any incident is.
+    let (Some(w), false) = (crate::report::html::worst(rep), incidents.is_empty()) else {
         return format!("[tollguard] no incident ({})", rep.site.name);
     };
     let more = match incidents.len() {
@@ -204,22 +198,6 @@ pub fn build(
         None => b.multipart(body),
     };
     msg.map_err(|e| format!("cannot build the alert message: {e}"))
-}
-
-/// Stand-in HTML part: the text report, escaped, in a <pre>.
-pub fn text_as_html(text: &str) -> String {
-    let mut out = String::from("<!DOCTYPE html><html><body><pre>");
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out.push_str("</pre></body></html>");
-    out
 }
 
 /// A short plain-text message for `tollguard test-email`.

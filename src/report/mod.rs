@@ -3,9 +3,12 @@
 //! The report model is also the documented JSON schema (`schema` = `tollguard.audit/1`): field
 //! names are stable; new fields may be added. All CDR-derived text is data: the terminal
 //! renderer escapes control characters, the CSV renderer neutralizes spreadsheet formulas, and
-//! later HTML renderers must escape markup.
+//! the HTML renderer escapes markup.
 
+pub mod charts;
 pub mod csv;
+pub mod html;
+pub mod html_style;
 pub mod json;
 pub mod normalized;
 pub mod terminal;
@@ -193,7 +196,7 @@ pub struct FindingView {
 }
 
 /// One incident, ready to print.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Clone)]
 pub struct IncidentView {
     /// `I1`, `I2`...
     pub id: String,

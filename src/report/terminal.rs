@@ -59,7 +59,8 @@ pub fn span(start: &str, end: &str) -> String {
     }
 }
 
-fn rows_of(report: &Report, inc: &IncidentView) -> String {
+/// The CDR rows behind an incident, per file: `Master.csv lines 789-908`.
+pub fn rows_of(report: &Report, inc: &IncidentView) -> String {
     let mut by_file: BTreeMap<&str, (u32, u32, usize)> = BTreeMap::new();
     for f in report.findings.iter().filter(|f| f.incident == inc.id) {
         for r in &f.call_refs {

@@ -5,6 +5,7 @@
 //! - `fixtures`: data-only cases under `tests/fixtures/` (add a case without writing Rust);
 //! - `formats`: the same synthetic month in every format gives the same findings;
 //! - `hostile`: broken, truncated and attacker-controlled input;
+//! - `html`: the HTML report opened in headless Chromium (hostile CDR text stays text);
 //! - `month`: a seeded synthetic month with planted attacks, checked end to end;
 //! - `scenarios`: a benign month plus one planted attack per rule, found/missed per rule;
 //! - `numbers`: number classification against an independent libphonenumber implementation.
@@ -15,6 +16,7 @@ mod email;
 mod fixtures;
 mod formats;
 mod hostile;
+mod html;
 mod month;
 mod numbers;
 mod scenarios;
