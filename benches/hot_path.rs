@@ -139,3 +139,51 @@ fn audit_and_render_month(b: divan::Bencher) {
         out.len()
     });
 }
+
+/// The names of every rule enabled by default.
+fn rule_names() -> Vec<&'static str> {
+    tollguard::rules::enabled(&config().rules)
+        .iter()
+        .map(|r| r.meta().name)
+        .collect()
+}
+
+/// The seeded month imported, grouped by subject and priced.
+type Grouped = (
+    tollguard::call::CallTable,
+    Vec<(u32, std::ops::Range<usize>)>,
+);
+
+/// One rule alone over every subject of the seeded month (imported, grouped and priced once):
+/// which rule costs what.
+#[divan::bench(sample_count = 10, args = rule_names())]
+fn rule_month(b: divan::Bencher, rule: &str) {
+    use tollguard::rules::{Context, Group};
+    static TABLE: OnceLock<Grouped> = OnceLock::new();
+    let (table, groups) = TABLE.get_or_init(|| {
+        let path = month_file().to_string_lossy().to_string();
+        let (mut table, _) = tollguard::audit::import(config(), &[path]).unwrap();
+        let groups = tollguard::analyze::group(&mut table);
+        tollguard::analyze::price(&mut table);
+        (table, groups)
+    });
+    let rules = tollguard::rules::enabled(&config().rules);
+    let r = rules.iter().find(|r| r.meta().name == rule).unwrap();
+    let ctx = Context {
+        table,
+        config: config(),
+        allow: &config().allow,
+    };
+    b.bench(|| {
+        let mut out = Vec::new();
+        for (subject, range) in groups {
+            let g = Group {
+                subject: *subject,
+                base: range.start,
+                calls: &table.calls[range.clone()],
+            };
+            r.check(&g, &ctx, &mut out);
+        }
+        out.len()
+    });
+}

@@ -113,6 +113,22 @@ pub fn open(source: &Source) -> Result<Box<dyn Read + Send>> {
     }
 }
 
+/// The length of a source that is a plain (not compressed) regular file, `None` for stdin,
+/// gzip and anything else: such a file can be read in parallel chunks.
+pub fn plain_file_len(source: &Source) -> Option<u64> {
+    if source.path.as_os_str() == "-" {
+        return None;
+    }
+    let mut f = File::open(&source.path).ok()?;
+    let meta = f.metadata().ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mut magic = [0u8; 2];
+    let n = f.read(&mut magic).ok()?;
+    (n < 2 || magic != [0x1f, 0x8b]).then_some(meta.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

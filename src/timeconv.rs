@@ -72,7 +72,7 @@ enum HourOffset {
 }
 
 /// Converts wall-clock times of one zone to UTC seconds, memoized per local hour.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LocalResolver {
     tz: Tz,
     cache: RefCell<rustc_hash::FxHashMap<i64, HourOffset>>,
@@ -122,6 +122,11 @@ impl LocalResolver {
         }
         // The hour of a DST change: exact lookup, not cached (two hours a year).
         probe(local)
+    }
+
+    /// The zone this resolver converts from.
+    pub fn tz(&self) -> Tz {
+        self.tz
     }
 
     /// UTC seconds of a wall-clock time; `hint_end` (the row's end time and duration) settles

@@ -18,6 +18,8 @@ pub mod freepbx;
 pub mod freeswitch;
 pub mod generic;
 pub mod grandstream;
+pub mod parallel;
+pub mod prepare;
 #[cfg(test)]
 mod robustness;
 pub mod teams;
@@ -26,8 +28,8 @@ pub mod yeastar;
 
 use crate::call::{Call, CallTable, Direction, Disposition, Subject, NO_NUMBER};
 use crate::config::Config;
+use crate::dialplan::DialPlan;
 pub use crate::dialplan::Party;
-use crate::dialplan::{channel_base, DialPlan, RowChannels};
 use crate::error::{Error, Result};
 use crate::input::{self, Source};
 use crate::intern::Sym;
@@ -36,6 +38,7 @@ use crate::timeconv::LocalResolver;
 use chrono::NaiveDateTime;
 pub use detect::{candidates, choose, detect, score_all, Candidate};
 pub use fields::Fields;
+use prepare::{read_row, Core, Handles, Normalizer, Prepared, RowOutcome};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
@@ -380,22 +383,29 @@ impl<'c> Builder<'c> {
         }
     }
 
-    fn instant(&self, s: Stamp, hint: Option<(NaiveDateTime, u32)>) -> i64 {
-        match s {
-            Stamp::Utc(t) => t,
-            Stamp::Local(t) if self.file_clock_utc => self.utc.to_utc(t, hint),
-            Stamp::Local(t) => self.resolver.to_utc(t, hint),
+    /// The row normalizer of the current file (dial plan and the file's clock), to prepare
+    /// rows apart from the builder (on other threads) and [`Builder::commit`] them in order.
+    pub fn normalizer(&self) -> Normalizer {
+        Normalizer::new(self.plan.clone(), self.file_resolver().clone())
+    }
+
+    /// The resolver of the current file's wall-clock times.
+    fn file_resolver(&self) -> &LocalResolver {
+        if self.file_clock_utc {
+            &self.utc
+        } else {
+            &self.resolver
         }
     }
 
     /// The classification id of a destination, classified once per distinct string.
-    fn number_id(&mut self, key: Sym, destination: &str) -> u32 {
+    fn number_id(&mut self, key: Sym) -> u32 {
         if key.is_empty() {
             NO_NUMBER
         } else if let Some(&id) = self.number_cache.get(&key) {
             id
         } else {
-            let info = self.classifier.classify(destination);
+            let info = self.classifier.classify(self.table.strings.resolve(key));
             let id = self.table.numbers.len() as u32;
             self.table.numbers.push(info);
             self.number_cache.insert(key, id);
@@ -406,89 +416,72 @@ impl<'c> Builder<'c> {
     /// Normalizes a raw row and appends it to the table (or merges it into the call it
     /// continues).
     pub fn push(&mut self, row: &RawRow<'_>, file: u32, line: u32) -> Result<(), String> {
-        let start = row.start.ok_or("no start time")?;
-        let hint = match (start, row.end) {
-            (Stamp::Local(_), Some(Stamp::Local(e))) => Some((e, row.duration)),
-            _ => None,
-        };
-        let start = self.instant(start, hint);
-        let billsec = row.billsec.min(row.duration.max(row.billsec));
-        let duration = row.duration.max(billsec);
-        let routing = self.plan.route(&RowChannels {
-            src: row.src,
-            dst: row.dst,
-            context: row.context,
-            channel: row.channel,
-            dst_channel: row.dst_channel,
-            account: row.account,
-            from: row.from,
-            to: row.to,
-        });
-        let dialled = self.table.strings.intern(row.dst.trim());
-        // Only calls that leave the PBX have a destination worth classifying; a forwarded call
-        // is priced on the number it was relayed to, not on the DID it came in on.
-        let destination = match routing.direction {
-            Direction::Outbound | Direction::Unknown => row.dst.trim(),
-            Direction::Forwarded if !row.relayed_to.trim().is_empty() => row.relayed_to.trim(),
-            Direction::Forwarded => self.plan.relayed_to(row.dst, row.dst_channel, row.lastdata),
-            Direction::Inbound | Direction::Internal => "",
-        };
-        // Usually the destination is the dialled string itself: do not hash it twice.
-        let key = if destination == row.dst.trim() {
-            dialled
-        } else {
-            self.table.strings.intern(destination)
-        };
-        let number = self.number_id(key, destination);
-        let caller = match routing.direction {
-            Direction::Inbound | Direction::Forwarded if !row.src.trim().is_empty() => {
-                let src = row.src.trim();
-                let key = self.table.strings.intern(src);
-                self.number_id(key, src)
-            }
-            _ => NO_NUMBER,
+        let p = prepare::prepare(&self.plan, self.file_resolver(), row)?;
+        self.commit_strs(&p, file, line);
+        Ok(())
+    }
+
+    /// Interns a prepared row's strings (in [`Handles`] order) and commits it.
+    pub fn commit_strs(&mut self, p: &Prepared<&str>, file: u32, line: u32) {
+        let strings = &mut self.table.strings;
+        let h = p.strings.map(|s| strings.intern(s));
+        self.commit(&p.core, &h, file, line);
+    }
+
+    /// Appends a prepared row whose strings are interned (or merges it into the call it
+    /// continues). Rows must be committed in file order: number and subject ids are assigned
+    /// in order of first use.
+    pub fn commit(&mut self, core: &Core, h: &Handles<Sym>, file: u32, line: u32) {
+        let number = self.number_id(h.destination);
+        let caller = match h.caller {
+            Some(k) => self.number_id(k),
+            None => NO_NUMBER,
         };
         let t = &mut self.table;
-        let subject_name = t.strings.intern(routing.subject);
         let subject = t.subject_id(Subject {
-            kind: routing.subject_kind,
-            name: subject_name,
+            kind: core.subject_kind,
+            name: h.subject,
         });
         let call = Call {
-            start,
-            duration,
-            billsec,
-            src: t.strings.intern(row.src.trim()),
-            caller_name: t.strings.intern(caller_name(row.clid)),
-            dialled,
+            start: core.start,
+            duration: core.duration,
+            billsec: core.billsec,
+            src: h.src,
+            caller_name: h.caller_name,
+            dialled: h.dialled,
             number,
             caller,
-            direction: routing.direction,
-            disposition: row.disposition,
-            channel: t.strings.intern(channel_base(row.channel)),
-            dst_channel: t.strings.intern(channel_base(row.dst_channel)),
-            trunk: t.strings.intern(routing.trunk),
-            context: t.strings.intern(row.context),
-            account: t.strings.intern(row.account),
-            call_id: t.strings.intern(row.call_id.trim()),
-            linked_id: t.strings.intern(row.linked_id),
+            direction: core.direction,
+            disposition: core.disposition,
+            channel: h.channel,
+            dst_channel: h.dst_channel,
+            trunk: h.trunk,
+            context: h.context,
+            account: h.account,
+            call_id: h.call_id,
+            linked_id: h.linked_id,
             subject,
             file,
             line,
         };
+        if self.open_segments.is_empty() && !core.continues {
+            // The common case (every format but Avaya SMDR): no segment to merge, nothing to
+            // remember, so no hashing of the call id.
+            self.table.calls.push(call);
+            return;
+        }
         let key = (file, call.call_id);
         if let Some(&i) = self.open_segments.get(&key) {
             merge_segment(&mut self.table.calls[i], &call);
         } else {
-            if row.continues && !call.call_id.is_empty() {
+            if core.continues && !call.call_id.is_empty() {
                 self.open_segments.insert(key, self.table.calls.len());
             }
             self.table.calls.push(call);
         }
-        if !row.continues {
+        if !core.continues {
             self.open_segments.remove(&key);
         }
-        Ok(())
     }
 }
 
@@ -560,11 +553,33 @@ pub struct ImportOptions {
     pub strict: bool,
 }
 
+/// How a file is read.
+#[derive(Debug, Clone, Copy)]
+pub enum Mode {
+    /// Large plain files in parallel, everything else (gzip, stdin, small files) in order.
+    Auto,
+    /// Every file in order, on the calling thread.
+    Sequential,
+    /// Every file that can be re-read from its start in parallel, with these sizes (tests use
+    /// tiny chunks to put cuts everywhere).
+    Parallel(parallel::Sizes),
+}
+
 /// Reads every source into the builder's table.
 pub fn import_all(
     sources: &[Source],
     builder: &mut Builder<'_>,
     opts: &ImportOptions,
+) -> Result<ImportStats> {
+    import_all_with(sources, builder, opts, Mode::Auto)
+}
+
+/// [`import_all`] with a choice of how files are read; every mode gives the same result.
+pub fn import_all_with(
+    sources: &[Source],
+    builder: &mut Builder<'_>,
+    opts: &ImportOptions,
+    mode: Mode,
 ) -> Result<ImportStats> {
     let all = candidates(opts);
     let forced = match &opts.format {
@@ -588,7 +603,7 @@ pub fn import_all(
     };
     let mut stats = ImportStats::default();
     for source in sources {
-        let fs = import_one(source, builder, forced, &all, opts, &mut stats)?;
+        let fs = import_one(source, builder, forced, &all, opts, &mut stats, mode)?;
         stats.rows_read += fs.rows_read;
         stats.rows_rejected += fs.rows_rejected;
         stats.files.push(fs);
@@ -611,6 +626,7 @@ fn import_one(
     all: &[&dyn Format],
     opts: &ImportOptions,
     stats: &mut ImportStats,
+    mode: Mode,
 ) -> Result<FileStats> {
     let label = source.label();
     let mut reader = input::open(source)?;
@@ -676,11 +692,40 @@ fn import_one(
             "wall-clock times read as UTC (this format's default; set --source-tz if not)",
         );
     }
+    let parallel = match mode {
+        Mode::Auto => {
+            head_error.is_none()
+                && input::plain_file_len(source).is_some_and(|n| n >= parallel::MIN_PARALLEL_BYTES)
+        }
+        Mode::Sequential => false,
+        Mode::Parallel(_) => head_error.is_none() && input::plain_file_len(source).is_some(),
+    };
+    if parallel {
+        let sizes = match mode {
+            Mode::Parallel(s) => s,
+            _ => parallel::Sizes::DEFAULT,
+        };
+        let mut stream = Cursor::new(head).chain(reader);
+        parallel::import_stream(
+            &mut stream,
+            builder,
+            format,
+            &layout,
+            file_index,
+            &mut fs,
+            stats,
+            opts,
+            sizes,
+        )?;
+        finish_note(&mut fs);
+        return Ok(fs);
+    }
     let stream: Box<dyn Read> = if head_error.is_some() {
         Box::new(Cursor::new(head))
     } else {
         Box::new(Cursor::new(head).chain(reader))
     };
+    let norm = builder.normalizer();
     let mut rdr = cdr_reader_with(stream, format.delimiter());
     let mut rec = csv::ByteRecord::new();
     let mut record_no = 0usize;
@@ -715,44 +760,42 @@ fn import_one(
             fs.rows_repaired_utf8 += 1;
         }
         let line32 = line.min(u64::from(u32::MAX)) as u32;
-        let parsed = format
-            .parse(&fields, &layout)
-            .and_then(|row| format.plausible(&row).map(|()| row));
-        let result = match parsed {
-            Ok(row) if row.skip => {
-                fs.rows_skipped += 1;
-                Ok(())
-            }
-            Ok(row) => builder.push(&row, file_index, line32),
-            Err(message) => match repair(format, &layout, &fields) {
-                Some((fixed, how)) => {
-                    let f = Fields::new(&fixed);
-                    let pushed = format
-                        .parse(&f, &layout)
-                        .and_then(|row| builder.push(&row, file_index, line32));
-                    if pushed.is_ok() {
-                        fs.rows_repaired_split += 1;
-                        if stats.repairs.len() < opts.show_rejects.max(1) {
-                            stats.repairs.push(RowIssue {
-                                file: label.clone(),
-                                line,
-                                message: how,
-                            });
-                        }
-                    }
-                    pushed
+        let outcome = read_row(
+            format,
+            &layout,
+            &fields,
+            norm.plan(),
+            norm.resolver(),
+            &mut |p| builder.commit_strs(p, file_index, line32),
+        );
+        match outcome {
+            RowOutcome::Imported => {}
+            RowOutcome::Skipped => fs.rows_skipped += 1,
+            RowOutcome::Repaired(how) => {
+                fs.rows_repaired_split += 1;
+                if stats.repairs.len() < opts.show_rejects.max(1) {
+                    stats.repairs.push(RowIssue {
+                        file: label.clone(),
+                        line,
+                        message: how,
+                    });
                 }
-                None => Err(message),
-            },
-        };
-        if let Err(message) = result {
-            reject(&mut fs, stats, opts, &label, line, message)?;
+            }
+            RowOutcome::Rejected(message) => {
+                reject(&mut fs, stats, opts, &label, line, message)?;
+            }
         }
     }
     if let Some(e) = head_error {
         let line = rdr.position().line();
         reject(&mut fs, stats, opts, &label, line, read_error(&e))?;
     }
+    finish_note(&mut fs);
+    Ok(fs)
+}
+
+/// The closing words of a file's note: skipped records, no data.
+fn finish_note(fs: &mut FileStats) {
     if fs.rows_skipped > 0 {
         let n = fs.rows_skipped;
         fs.note = join_note(
@@ -763,7 +806,6 @@ fn import_one(
     if fs.rows_read == 0 && fs.note.is_empty() {
         fs.note = "no data rows".into();
     }
-    Ok(fs)
 }
 
 fn join_note(a: &str, b: &str) -> String {

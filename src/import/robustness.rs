@@ -116,3 +116,116 @@ fn damaged_files_never_panic_and_every_row_is_accounted_for() {
         }
     }
 }
+
+/// Everything an import produced, handles included: equal snapshots mean equal imports.
+fn snapshot(
+    result: &crate::error::Result<super::ImportStats>,
+    table: &crate::call::CallTable,
+) -> String {
+    let calls: Vec<String> = table
+        .calls
+        .iter()
+        .map(|c| {
+            format!(
+                "{c:?} {} {} {} {}",
+                table.str(c.src),
+                table.str(c.dialled),
+                table.str(c.caller_name),
+                table.str(c.call_id)
+            )
+        })
+        .collect();
+    format!(
+        "{result:?}\n{calls:#?}\n{:?}\n{:?}\n{}",
+        table.subjects,
+        table.numbers,
+        table.strings.len()
+    )
+}
+
+#[test]
+fn parallel_reading_gives_the_sequential_result_on_damaged_files() {
+    use super::{import_all_with, parallel::Sizes, Mode};
+    let config = Config::resolve(
+        ConfigFile::default(),
+        Overrides {
+            tz: Some("Europe/Berlin".parse().unwrap()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let classifier = Classifier::from_config(&config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = fastrand::Rng::with_seed(7_2026_1122);
+    // Quoted newlines, blank and CRLF lines, invalid UTF-8 and shifted rows, so that cuts land
+    // inside quotes, between blank lines and next to repaired rows.
+    let extra: &[&[u8]] = &[
+        b"\"\",\"201\",\"0301234567\",\"from-internal\",\"\"\"multi\nline\"\" <201>\",\"PJSIP/201-1\",\"PJSIP/telekom-2\",\"Dial\",\"PJSIP/0301234567@telekom,60\",\"2026-10-05 10:00:00\",\"2026-10-05 10:00:05\",\"2026-10-05 10:01:00\",60,55,\"ANSWERED\",\"DOCUMENTATION\",\"1.1\",\"\"\n",
+        b"\n\n\r\n  \n",
+        b"\"\",\"202\",\"0301234567\",\"from-internal\",\"\"\"M\xfcller\"\" <202>\",\"PJSIP/202-1\",\"PJSIP/telekom-2\",\"Dial\",\"PJSIP/0301234567@telekom,60\",\"2026-10-05 11:00:00\",,\"2026-10-05 11:00:10\",10,0,\"NO ANSWER\",\"DOCUMENTATION\",\"1.2\",\"\"\r\n",
+        b"\"\",\"203\",\"0301234567\",\"from-internal\",\"A, B\" <203>,\"PJSIP/203-1\",\"PJSIP/telekom-2\",\"Dial\",\"PJSIP/0301234567@telekom,60\",\"2026-10-05 12:00:00\",,\"2026-10-05 12:00:10\",10,0,\"BUSY\",\"DOCUMENTATION\",\"1.3\",\"\"\n",
+        b"\"open quote\n\n\"\n",
+    ];
+    for format in super::FORMATS {
+        let base = base_file(format.name());
+        for round in 0..8 {
+            let mut data = base.clone();
+            for _ in 0..rng.usize(0..4) {
+                if rng.bool() {
+                    // Insert a tricky row at a line start.
+                    let starts: Vec<usize> = std::iter::once(0)
+                        .chain(
+                            data.iter()
+                                .enumerate()
+                                .filter(|(_, &b)| b == b'\n')
+                                .map(|(i, _)| i + 1),
+                        )
+                        .collect();
+                    let at = starts[rng.usize(0..starts.len())];
+                    let e = extra[rng.usize(0..extra.len())];
+                    data.splice(at..at, e.iter().copied());
+                } else if !data.is_empty() {
+                    damage(&mut rng, &mut data);
+                }
+            }
+            let path = dir.path().join(format!("{}-{round}.cdr", format.name()));
+            std::fs::write(&path, &data).unwrap();
+            let sources = crate::input::resolve(&[path.display().to_string()]).unwrap();
+            for (forced, strict) in [
+                (Some(format.name().to_string()), false),
+                (None, false),
+                (None, true),
+            ] {
+                let opts = ImportOptions {
+                    format: forced.clone(),
+                    show_rejects: 3,
+                    strict,
+                    ..Default::default()
+                };
+                let run = |mode| {
+                    let mut builder = Builder::new(&config, &classifier).unwrap();
+                    let r = import_all_with(&sources, &mut builder, &opts, mode);
+                    if r.is_err() {
+                        // A strict run stops at the first reject and its table is dropped: only
+                        // the error is seen, and it must be the same.
+                        return format!("{r:?}");
+                    }
+                    snapshot(&r, &builder.table)
+                };
+                let want = run(Mode::Sequential);
+                for _ in 0..2 {
+                    let sizes = Sizes {
+                        chunk: rng.usize(1..400),
+                        batch: rng.usize(1..3000),
+                    };
+                    let got = run(Mode::Parallel(sizes));
+                    assert!(
+                        got == want,
+                        "{} round {round} forced {forced:?} strict {strict} {sizes:?}: parallel differs",
+                        format.name()
+                    );
+                }
+            }
+        }
+    }
+}
