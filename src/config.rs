@@ -162,6 +162,8 @@ pub struct ConfigFile {
     pub allow: AllowSettings,
     /// `[[groups]]`: subject groups with their own rule settings and allowed destinations.
     pub groups: Vec<crate::groups::GroupSettings>,
+    /// `[state]`: the nightly run's state directory, history retention, baselines, quiet period.
+    pub state: crate::state::StateSettings,
 }
 
 /// `[allow]`: destinations the site calls legitimately (branch offices, suppliers abroad).
@@ -417,6 +419,8 @@ pub struct Config {
     pub allow: crate::number::allow::AllowList,
     /// Subject groups, in file order (a subject belongs to the first that matches).
     pub groups: Vec<crate::groups::Group>,
+    /// Nightly state settings.
+    pub state: crate::state::StateSettings,
 }
 
 /// Values given on the command line, which win over the file.
@@ -500,6 +504,7 @@ impl Config {
                 .map_err(Error::Invalid)?,
             rules: file.rules,
             allow: file.allow.destinations,
+            state: file.state,
         })
     }
 

@@ -6,7 +6,7 @@ use clap::Parser;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use tollguard::cli::{AuditArgs, Cli, Command, InputArgs, Output};
+use tollguard::cli::{AuditArgs, Cli, Command, ExportArgs, InputArgs, NightlyArgs, Output};
 use tollguard::config::{Config, ConfigFile, Overrides};
 use tollguard::report::{self, Report};
 
@@ -38,6 +38,22 @@ fn load(path: Option<&Path>) -> Result<ConfigFile> {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Audit(args) => audit(args),
+        Command::Nightly(args) => nightly(args),
+        Command::Export(args) => export(args),
+        Command::ResetBaseline {
+            subject,
+            state,
+            config,
+        } => {
+            let c = Config::resolve(load(config.as_deref())?, Overrides::default())?;
+            let dir = c.state.resolve_dir(state.as_deref())?;
+            let n = tollguard::state::reset_subject(&dir, &subject)?;
+            eprintln!(
+                "removed {n} history row(s) of {subject} from {}; its baseline starts over",
+                dir.display()
+            );
+            Ok(0)
+        }
         Command::Init { path, force } => {
             if path.as_os_str() == "-" {
                 std::io::stdout().write_all(tollguard::config::EXAMPLE.as_bytes())?;
@@ -208,8 +224,9 @@ fn detect(inputs: &[String], config: Option<&Path>) -> Result<u8> {
     Ok(code)
 }
 
-fn audit(args: AuditArgs) -> Result<u8> {
-    let config = resolve(
+/// The configuration of `audit` and `nightly`.
+fn audit_config(args: &AuditArgs) -> Result<Config> {
+    resolve(
         &args.input,
         Overrides {
             strict: args.strict,
@@ -218,10 +235,81 @@ fn audit(args: AuditArgs) -> Result<u8> {
             carrier_deck: args.rate_deck.clone(),
             ..Default::default()
         },
-    )?;
+    )
+}
+
+fn audit(args: AuditArgs) -> Result<u8> {
+    let config = audit_config(&args)?;
     let result = tollguard::audit::run(&config, &args.input.inputs)?;
     let mut rep = Report::build(&config, &result);
     rep.explain = args.explain;
+    write_report(&args, &config, &rep, &result)?;
+    Ok(u8::from(report::has_findings_at(
+        &rep,
+        config.report.fail_on,
+    )))
+}
+
+/// `tollguard nightly`: one crash-safe incremental run. The report is delivered (written like
+/// `audit` writes it) before the state is committed.
+fn nightly(args: NightlyArgs) -> Result<u8> {
+    let mut config = audit_config(&args.audit)?;
+    if let Some(d) = args.retention_days {
+        config.state.retention_days = d;
+    }
+    let dir = config.state.resolve_dir(args.state.as_deref())?;
+    let mut deliver = |rep: &Report, result: &tollguard::audit::AuditResult| {
+        write_report(&args.audit, &config, rep, result)?;
+        Ok(tollguard::nightly::Delivered {
+            to: args
+                .audit
+                .out
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "stdout".into()),
+        })
+    };
+    let outcome = tollguard::nightly::run(
+        &config,
+        &args.audit.input.inputs,
+        &dir,
+        args.audit.explain,
+        &mut deliver,
+    )?;
+    Ok(u8::from(report::has_findings_at(
+        &outcome.report,
+        config.report.fail_on,
+    )))
+}
+
+/// `tollguard export --parquet OUT INPUTS...`.
+fn export(args: ExportArgs) -> Result<u8> {
+    let config = resolve(
+        &args.input,
+        Overrides {
+            carrier_deck: args.rate_deck.clone(),
+            ..Default::default()
+        },
+    )?;
+    let (mut table, stats) = tollguard::audit::import(&config, &args.input.inputs)?;
+    tollguard::analyze::price(&mut table);
+    let n = tollguard::export::write(&table, &args.parquet)?;
+    eprintln!(
+        "wrote {n} calls to {} ({} rows read, {} rejected)",
+        args.parquet.display(),
+        stats.rows_read,
+        stats.rows_rejected
+    );
+    Ok(0)
+}
+
+/// Writes a report to `--out` or stdout in the chosen format.
+fn write_report(
+    args: &AuditArgs,
+    config: &Config,
+    rep: &Report,
+    result: &tollguard::audit::AuditResult,
+) -> Result<()> {
     let sink: Box<dyn Write> = match &args.out {
         Some(p) => Box::new(
             std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
@@ -230,13 +318,10 @@ fn audit(args: AuditArgs) -> Result<u8> {
     };
     let mut w = BufWriter::new(sink);
     match args.output {
-        Output::Terminal => report::terminal::render(&rep, &mut w)?,
-        Output::Json => report::json::render(&rep, &mut w)?,
-        Output::Csv => report::csv::render(&config, &rep, &result, &mut w)?,
+        Output::Terminal => report::terminal::render(rep, &mut w)?,
+        Output::Json => report::json::render(rep, &mut w)?,
+        Output::Csv => report::csv::render(config, rep, result, &mut w)?,
     }
     w.flush()?;
-    Ok(u8::from(report::has_findings_at(
-        &rep,
-        config.report.fail_on,
-    )))
+    Ok(())
 }

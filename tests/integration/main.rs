@@ -6,6 +6,8 @@
 //! - `hostile`: broken, truncated and attacker-controlled input;
 //! - `month`: a seeded synthetic month with planted attacks, checked end to end;
 //! - `scenarios`: a benign month plus one planted attack per rule, found/missed per rule;
+//! - `nightly`: 60 simulated nights (growth, partial line, rotation, gzip), baselines, the
+//!   day-45 attack, de-duplication, and runs killed at failpoints and at random moments;
 //! - `numbers`: number classification against an independent libphonenumber implementation.
 
 mod cli;
@@ -14,5 +16,6 @@ mod fixtures;
 mod formats;
 mod hostile;
 mod month;
+mod nightly;
 mod numbers;
 mod scenarios;
