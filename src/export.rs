@@ -57,9 +57,18 @@ pub fn frame(t: &CallTable) -> Result<DataFrame> {
     )
     .map_err(polars_err)?;
     let times = [
-        ms(calls.iter().map(|c| Some(c.start * 1000)).collect(), "start_utc")?,
-        ms(calls.iter().map(|c| c.answer().map(|a| a * 1000)).collect(), "answer_utc")?,
-        ms(calls.iter().map(|c| Some(c.end() * 1000)).collect(), "end_utc")?,
+        ms(
+            calls.iter().map(|c| Some(c.start * 1000)).collect(),
+            "start_utc",
+        )?,
+        ms(
+            calls.iter().map(|c| c.answer().map(|a| a * 1000)).collect(),
+            "answer_utc",
+        )?,
+        ms(
+            calls.iter().map(|c| Some(c.end() * 1000)).collect(),
+            "end_utc",
+        )?,
     ];
     for (i, col) in times.into_iter().enumerate() {
         df.insert_column(2 + i, col).map_err(polars_err)?;

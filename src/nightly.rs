@@ -24,7 +24,7 @@ use crate::input;
 use crate::number::Classifier;
 use crate::report::{NightlyInfo, Report};
 use crate::state::alerts::{self, Change};
-use crate::state::baseline::{self, Baselines};
+use crate::state::baseline;
 use crate::state::{cursor, history, lock::RunLock, Manifest, StateDir};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -119,13 +119,13 @@ pub fn run(
     failpoint("after-import");
     // 4. Analyse with the committed history.
     let weeks = config.state.baseline_weeks.max(1);
-    let base = match table.calls.iter().map(|c| c.start).min() {
-        Some(first) => baseline::compute(&state, &manifest.history, config, weeks, first)?,
-        None => Baselines {
-            weeks,
-            ..Default::default()
-        },
-    };
+    let now = table
+        .calls
+        .iter()
+        .map(|c| c.start)
+        .min()
+        .unwrap_or(i64::MAX / 4);
+    let base = baseline::compute(&state, &manifest.history, config, weeks, now)?;
     if base.cold() {
         notes.push(format!(
             "cold start: {:.1} of the {weeks} weeks of history a baseline needs; volume-anomaly is silent and the fixed limits (volume, spending-limit) alone judge volume",
@@ -168,7 +168,11 @@ pub fn run(
     failpoint("after-history-write");
     if let Some(oldest) = live.first() {
         if let Ok(d) = chrono::NaiveDate::parse_from_str(&oldest.day, "%Y-%m-%d") {
-            let t = d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp();
+            let t = d
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight")
+                .and_utc()
+                .timestamp();
             alert_state.forget_before(t);
         }
     }

@@ -716,7 +716,9 @@ fn import_one(
     let stream: Box<dyn Read> = match slice {
         None if head_error.is_some() => Box::new(Cursor::new(head)),
         None => Box::new(Cursor::new(head).chain(reader)),
-        Some(sl) => slice_stream(head, reader, sl).map_err(|e| Error::io(&source.path, e))?,
+        Some(sl) => {
+            slice_stream(source, head, reader, sl).map_err(|e| Error::io(&source.path, e))?
+        }
     };
     // A slice that starts past the beginning is past the header rows too; its line numbers
     // continue the file's.
@@ -813,12 +815,27 @@ fn import_one(
 /// The bytes `[start, end)` of a file whose first bytes (`head`) were already read from
 /// `rest`'s stream.
 fn slice_stream(
+    source: &Source,
     head: Vec<u8>,
     mut rest: Box<dyn Read + Send>,
     sl: &Slice,
 ) -> std::io::Result<Box<dyn Read>> {
     let h = head.len() as u64;
     let len = sl.end.saturating_sub(sl.start);
+    // `head` is decompressed already: look at the file's own first bytes.
+    let mut magic = [0u8; 2];
+    let gzip = std::fs::File::open(&source.path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .map_or(false, |()| magic == [0x1f, 0x8b]);
+    if !gzip && sl.start >= h {
+        // A plain file: seek, so a nightly run costs what is new, not the file's size.
+        use std::io::{Seek, SeekFrom};
+        let mut f = std::fs::File::open(&source.path)?;
+        f.seek(SeekFrom::Start(sl.start))?;
+        return Ok(Box::new(
+            std::io::BufReader::with_capacity(1 << 16, f).take(len),
+        ));
+    }
     if sl.start < h {
         let from_head = head[sl.start as usize..sl.end.min(h) as usize].to_vec();
         let more = sl.end.saturating_sub(h);
@@ -830,7 +847,11 @@ fn slice_stream(
     if skipped < skip {
         return Err(std::io::Error::new(
             std::io::ErrorKind::UnexpectedEof,
-            format!("the file ended at byte {} before the committed offset {}", h + skipped, sl.start),
+            format!(
+                "the file ended at byte {} before the committed offset {}",
+                h + skipped,
+                sl.start
+            ),
         ));
     }
     Ok(Box::new(rest.take(len)))

@@ -10,7 +10,8 @@ pub static META: RuleMeta = RuleMeta {
     id: "TG015",
     name: "volume-anomaly",
     default_severity: Severity::Medium,
-    summary: "Hours with far more external calls than the subject's own normal for that hour of the week",
+    summary:
+        "Hours with far more external calls than the subject's own normal for that hour of the week",
     doc: "\
 What it detects:
   For every subject, its outbound and forwarded external calls per clock hour, compared with
@@ -167,9 +168,15 @@ impl VolumeAnomaly {
         let currency = &ctx.config.site.currency;
         let mut grade = Grade::new(Severity::Low, "an hour far above the subject's own normal");
         if ratio >= 4.0 {
-            grade.raise(Severity::High, format!("{ratio:.1}x the threshold (4x or more)"));
+            grade.raise(
+                Severity::High,
+                format!("{ratio:.1}x the threshold (4x or more)"),
+            );
         } else if ratio >= 1.5 {
-            grade.raise(Severity::Medium, format!("{ratio:.1}x the threshold (1.5x or more)"));
+            grade.raise(
+                Severity::Medium,
+                format!("{ratio:.1}x the threshold (1.5x or more)"),
+            );
         }
         grade.cost(t.cost, currency);
         let reason = format!(

@@ -67,7 +67,14 @@ pub fn key(subject: &str, rules: &[&str], countries: &[String]) -> String {
 
 impl AlertState {
     /// Judges an incident (`None`: suppress it as an unchanged repeat).
-    pub fn judge(&self, key: &str, calls: usize, cost: f64, start: i64, quiet: i64) -> Option<Change> {
+    pub fn judge(
+        &self,
+        key: &str,
+        calls: usize,
+        cost: f64,
+        start: i64,
+        quiet: i64,
+    ) -> Option<Change> {
         let Some(prev) = self.reported.get(key) else {
             return Some(Change::New);
         };
@@ -99,7 +106,10 @@ mod tests {
     fn new_grown_repeat_and_suppressed() {
         let mut s = AlertState::default();
         let k = key("extension 201", &["volume", "off-hours"], &["LV".into()]);
-        assert_eq!(k, key("extension 201", &["off-hours", "volume"], &["LV".into()]));
+        assert_eq!(
+            k,
+            key("extension 201", &["off-hours", "volume"], &["LV".into()])
+        );
         assert_eq!(s.judge(&k, 10, 5.0, 0, 3600), Some(Change::New));
         s.record(k.clone(), 10, 5.0, 1000);
         assert_eq!(s.judge(&k, 10, 5.0, 2000, 3600), None);

@@ -48,9 +48,12 @@ pub struct Baselines {
 impl Baselines {
     /// The subject's normal for the hour of week `how`, if the subject has a baseline.
     pub fn stat(&self, subject: &str, how: u16) -> Option<Stat> {
-        self.mature
-            .contains(subject)
-            .then(|| self.slots.get(&(subject.to_string(), how)).copied().unwrap_or_default())
+        self.mature.contains(subject).then(|| {
+            self.slots
+                .get(&(subject.to_string(), how))
+                .copied()
+                .unwrap_or_default()
+        })
     }
 
     /// True while the site's history is shorter than a baseline needs.
@@ -95,7 +98,8 @@ fn polars_err(e: PolarsError) -> Error {
 }
 
 /// Baselines from the live history, for a run whose data starts at `now` (UTC seconds): only
-/// hours before `now` count, and the `weeks` weeks before it form the baseline.
+/// hours before `now` count, and the `weeks` weeks before it form the baseline. A run without
+/// data passes a `now` after all history (e.g. `i64::MAX / 4`).
 pub fn compute(
     state: &StateDir,
     live: &[DayFile],
@@ -117,24 +121,43 @@ pub fn compute(
         .clone()
         .filter(col("hour").lt(lit(now)))
         .group_by([col("subject")])
-        .agg([col("hour").min().alias("first")])
+        .agg([
+            col("hour").min().alias("first"),
+            col("hour").max().alias("last"),
+        ])
         .collect()
         .map_err(polars_err)?;
-    let subj = firsts.column("subject").map_err(polars_err)?.str().map_err(polars_err)?;
-    let first = firsts.column("first").map_err(polars_err)?.i64().map_err(polars_err)?;
-    let mut site_first = i64::MAX;
+    let subj = firsts
+        .column("subject")
+        .map_err(polars_err)?
+        .str()
+        .map_err(polars_err)?;
+    let first = firsts
+        .column("first")
+        .map_err(polars_err)?
+        .i64()
+        .map_err(polars_err)?;
+    let last = firsts
+        .column("last")
+        .map_err(polars_err)?
+        .i64()
+        .map_err(polars_err)?;
+    let (mut site_first, mut site_last) = (i64::MAX, i64::MIN);
     for i in 0..firsts.height() {
-        let (Some(s), Some(f)) = (subj.get(i), first.get(i)) else {
+        let (Some(s), Some(f), Some(l)) = (subj.get(i), first.get(i), last.get(i)) else {
             continue;
         };
         site_first = site_first.min(f);
+        site_last = site_last.max(l);
         b.known.insert(s.to_string());
         if f <= since {
             b.mature.insert(s.to_string());
         }
     }
     if site_first != i64::MAX {
-        b.history_weeks = (now - site_first) as f64 / WEEK as f64;
+        // Up to the run's data, or to the last recorded hour when the run has none.
+        let until = now.min(site_last.saturating_add(3600));
+        b.history_weeks = (until - site_first) as f64 / WEEK as f64;
     }
     let countries = lf
         .clone()
@@ -143,8 +166,16 @@ pub fn compute(
         .unique(None, UniqueKeepStrategy::Any)
         .collect()
         .map_err(polars_err)?;
-    let cs = countries.column("subject").map_err(polars_err)?.str().map_err(polars_err)?;
-    let cc = countries.column("countries").map_err(polars_err)?.str().map_err(polars_err)?;
+    let cs = countries
+        .column("subject")
+        .map_err(polars_err)?
+        .str()
+        .map_err(polars_err)?;
+    let cc = countries
+        .column("countries")
+        .map_err(polars_err)?
+        .str()
+        .map_err(polars_err)?;
     for i in 0..countries.height() {
         if let (Some(s), Some(c)) = (cs.get(i), cc.get(i)) {
             let set = b.countries.entry(s.to_string()).or_default();
@@ -159,9 +190,21 @@ pub fn compute(
         .filter(col("external").gt(lit(0)))
         .collect()
         .map_err(polars_err)?;
-    let hs = hours.column("subject").map_err(polars_err)?.str().map_err(polars_err)?;
-    let hh = hours.column("hour").map_err(polars_err)?.i64().map_err(polars_err)?;
-    let he = hours.column("external").map_err(polars_err)?.i64().map_err(polars_err)?;
+    let hs = hours
+        .column("subject")
+        .map_err(polars_err)?
+        .str()
+        .map_err(polars_err)?;
+    let hh = hours
+        .column("hour")
+        .map_err(polars_err)?
+        .i64()
+        .map_err(polars_err)?;
+    let he = hours
+        .column("external")
+        .map_err(polars_err)?
+        .i64()
+        .map_err(polars_err)?;
     let mut samples: HashMap<(String, u16), Vec<f64>> = HashMap::new();
     for i in 0..hours.height() {
         let (Some(s), Some(h), Some(e)) = (hs.get(i), hh.get(i), he.get(i)) else {

@@ -96,9 +96,21 @@ fn inspect(source: &Source) -> Result<Found> {
 /// Scans a file from `start`: the end of the part to read (after the last newline; the end of
 /// the data for a final, gzipped file), and the newlines in it.
 fn scan(source: &Source, start: u64, final_file: bool) -> Result<(u64, u64, u64)> {
-    let mut r = crate::input::open(source)?;
-    let skipped = std::io::copy(&mut (&mut r).take(start), &mut std::io::sink())
-        .map_err(|e| Error::io(&source.path, e))?;
+    let io = |e| Error::io(&source.path, e);
+    let (mut r, skipped): (Box<dyn Read>, u64) = if final_file {
+        // Compressed: the offset is in decompressed bytes, so decompress up to it.
+        let mut r = crate::input::open(source)?;
+        let n = std::io::copy(&mut (&mut r).take(start), &mut std::io::sink()).map_err(io)?;
+        (r, n)
+    } else {
+        // Plain: seek (a nightly run costs what is new, not the file's size).
+        use std::io::{Seek, SeekFrom};
+        let mut f = std::fs::File::open(&source.path).map_err(io)?;
+        let len = f.metadata().map_err(io)?.len();
+        let at = start.min(len);
+        f.seek(SeekFrom::Start(at)).map_err(io)?;
+        (Box::new(f), at)
+    };
     if skipped < start {
         // Shorter than what was read before: the caller treats it as truncated.
         return Ok((skipped, 0, skipped));
@@ -135,8 +147,7 @@ pub fn plan(sources: &[Source], cursors: &[Cursor]) -> Result<Plan> {
     for s in sources {
         if s.path.as_os_str() == "-" {
             return Err(Error::Invalid(
-                "nightly runs read files, not stdin (a cursor needs a file to come back to)"
-                    .into(),
+                "nightly runs read files, not stdin (a cursor needs a file to come back to)".into(),
             ));
         }
         found.push(inspect(s)?);
@@ -267,7 +278,13 @@ mod tests {
             .slices
             .iter()
             .map(|s| {
-                let name = s.source.path.file_name().unwrap().to_string_lossy().to_string();
+                let name = s
+                    .source
+                    .path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string();
                 (name, s.start, s.end, s.lines_before)
             })
             .collect();
@@ -328,7 +345,11 @@ mod tests {
                 ("Master.csv.1.gz".into(), 21, 43, 1)
             ]
         );
-        assert!(p2.notes.iter().any(|n| n.contains("rotated")), "{:?}", p2.notes);
+        assert!(
+            p2.notes.iter().any(|n| n.contains("rotated")),
+            "{:?}",
+            p2.notes
+        );
         // Next run: both files fully read, nothing again.
         let (v, _) = parts(&[&f, &gz_path], &p2.cursors);
         assert!(v.is_empty(), "{v:?}");
@@ -350,14 +371,22 @@ mod tests {
             .unwrap();
         let (v, p2) = parts(&[&f], &p.cursors);
         assert_eq!(v, [("Master.csv".into(), 0, 16, 0)]);
-        assert!(p2.notes.iter().any(|n| n.contains("truncated")), "{:?}", p2.notes);
+        assert!(
+            p2.notes.iter().any(|n| n.contains("truncated")),
+            "{:?}",
+            p2.notes
+        );
         // Shorter than what was read, with the same first line: also read from the start.
         std::fs::write(&f, "2026-01-02 cccc\n2026-01-02 dddd\n").unwrap();
         let (_, p3) = parts(&[&f], &p2.cursors);
         std::fs::write(&f, "2026-01-02 cccc\n").unwrap();
         let (v, p4) = parts(&[&f], &p3.cursors);
         assert_eq!(v, [("Master.csv".into(), 0, 16, 0)]);
-        assert!(p4.notes.iter().any(|n| n.contains("truncated")), "{:?}", p4.notes);
+        assert!(
+            p4.notes.iter().any(|n| n.contains("truncated")),
+            "{:?}",
+            p4.notes
+        );
     }
 
     #[test]

@@ -114,9 +114,7 @@ fn frame(rows: &[&HourRow]) -> Result<DataFrame> {
 /// Writes `df` to `path` as Parquet and syncs it.
 pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     let mut f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    ParquetWriter::new(&mut f)
-        .finish(df)
-        .map_err(polars_err)?;
+    ParquetWriter::new(&mut f).finish(df).map_err(polars_err)?;
     f.sync_all().map_err(|e| Error::io(path, e))
 }
 
@@ -210,21 +208,41 @@ pub fn totals(state: &StateDir, live: &[DayFile]) -> Result<BTreeMap<String, (i6
     };
     let df = lf
         .group_by([col("subject")])
-        .agg([
-            col("calls").sum(),
-            col("external").sum(),
-            col("cost").sum(),
-        ])
+        .agg([col("calls").sum(), col("external").sum(), col("cost").sum()])
         .collect()
         .map_err(polars_err)?;
-    let s = df.column("subject").map_err(polars_err)?.str().map_err(polars_err)?.clone();
-    let c = df.column("calls").map_err(polars_err)?.i64().map_err(polars_err)?.clone();
-    let e = df.column("external").map_err(polars_err)?.i64().map_err(polars_err)?.clone();
-    let k = df.column("cost").map_err(polars_err)?.f64().map_err(polars_err)?.clone();
+    let s = df
+        .column("subject")
+        .map_err(polars_err)?
+        .str()
+        .map_err(polars_err)?
+        .clone();
+    let c = df
+        .column("calls")
+        .map_err(polars_err)?
+        .i64()
+        .map_err(polars_err)?
+        .clone();
+    let e = df
+        .column("external")
+        .map_err(polars_err)?
+        .i64()
+        .map_err(polars_err)?
+        .clone();
+    let k = df
+        .column("cost")
+        .map_err(polars_err)?
+        .f64()
+        .map_err(polars_err)?
+        .clone();
     for i in 0..df.height() {
         out.insert(
             s.get(i).unwrap_or_default().to_string(),
-            (c.get(i).unwrap_or(0), e.get(i).unwrap_or(0), k.get(i).unwrap_or(0.0)),
+            (
+                c.get(i).unwrap_or(0),
+                e.get(i).unwrap_or(0),
+                k.get(i).unwrap_or(0.0),
+            ),
         );
     }
     Ok(out)

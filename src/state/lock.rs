@@ -83,7 +83,10 @@ mod tests {
         assert_eq!(a.stale_pid, None);
         // flock locks belong to the open file, so a second open in this process conflicts.
         let err = RunLock::acquire(dir.path()).unwrap_err().to_string();
-        assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
+        assert!(
+            err.contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
         drop(a);
         let b = RunLock::acquire(dir.path()).unwrap();
         assert_eq!(b.stale_pid, None);

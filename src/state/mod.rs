@@ -133,7 +133,9 @@ impl StateDir {
     /// `manifest.json` and syncs the directory. The files it names must already be durable.
     pub fn commit(&self, m: &Manifest) -> Result<()> {
         let p = self.manifest_path();
-        let tmp = self.path.join(format!("manifest.json.tmp-{}", m.generation));
+        let tmp = self
+            .path
+            .join(format!("manifest.json.tmp-{}", m.generation));
         let bytes = serde_json::to_vec_pretty(m).map_err(|e| Error::Invalid(e.to_string()))?;
         write_durable(&tmp, &bytes)?;
         crate::nightly::failpoint("before-manifest-rename");
@@ -167,7 +169,10 @@ impl StateDir {
         }
         if let Ok(rd) = std::fs::read_dir(&self.path) {
             for e in rd.flatten() {
-                if e.file_name().to_string_lossy().starts_with("manifest.json.tmp-") {
+                if e.file_name()
+                    .to_string_lossy()
+                    .starts_with("manifest.json.tmp-")
+                {
                     let _ = std::fs::remove_file(e.path());
                 }
             }
