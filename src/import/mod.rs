@@ -826,7 +826,7 @@ fn slice_stream(
     let mut magic = [0u8; 2];
     let gzip = std::fs::File::open(&source.path)
         .and_then(|mut f| f.read_exact(&mut magic))
-        .map_or(false, |()| magic == [0x1f, 0x8b]);
+        .is_ok_and(|()| magic == [0x1f, 0x8b]);
     if !gzip && sl.start >= h {
         // A plain file: seek, so a nightly run costs what is new, not the file's size.
         use std::io::{Seek, SeekFrom};
