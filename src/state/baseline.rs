@@ -39,7 +39,7 @@ pub struct Baselines {
     pub slots: HashMap<(String, u16), Stat>,
     /// Subjects seen for at least `weeks` weeks (only these are judged).
     pub mature: BTreeSet<String>,
-    /// Destination countries each subject called, over the whole retained history.
+    /// Destination countries each subject reached, over the whole retained history.
     pub countries: HashMap<String, BTreeSet<String>>,
     /// Subjects with any history.
     pub known: BTreeSet<String>,

@@ -1,8 +1,8 @@
 //! Hourly history per subject, as a Parquet dataset partitioned by day (polars).
 //!
 //! One row per subject, UTC hour and run: all calls, billable minutes, estimated cost, external
-//! (outbound and forwarded) and international calls, and the destination countries called
-//! (comma-separated ISO codes). An hour that two runs both saw (the run came at 02:10) has two
+//! (outbound and forwarded) and international calls, and the destination countries reached
+//! by answered calls (comma-separated ISO codes). An hour that two runs both saw (the run came at 02:10) has two
 //! rows; readers sum them, so nothing needs rewriting in place. Each run writes, for every day
 //! it touched, a new file holding that day's old rows plus its own
 //! (`history/day=YYYY-MM-DD/part-<generation>.parquet`): one file per day stays live, and the
@@ -46,7 +46,7 @@ pub struct HourRow {
     pub external: i64,
     /// International calls among them.
     pub international: i64,
-    /// Destination countries of the external calls (sorted, comma-separated).
+    /// Destination countries reached by answered external calls (sorted, comma-separated).
     pub countries: String,
 }
 
@@ -82,7 +82,9 @@ pub fn aggregate(table: &CallTable, config: &Config) -> Vec<HourRow> {
             row.external += 1;
             if let Some(n) = table.number_of(c) {
                 row.international += i64::from(n.is_international());
-                if !n.country.is_empty() {
+                // Reached, not attempted: an attacker's failed test calls must not teach
+                // new-destination that a country is normal.
+                if !n.country.is_empty() && c.is_connected() {
                     countries.insert(n.country.clone());
                 }
             }

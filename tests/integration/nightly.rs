@@ -53,7 +53,26 @@ fn traffic(days: u32, attack_day: Option<u32>, attack_calls: u32) -> Vec<Vec<Syn
                 trunk: "telekom",
             });
         }
-        per_day[day as usize].sort_by_key(|c| c.start);
+        // Five days later, extension 207 reaches Latvia, where nobody in the history called.
+        let date = spec.first_day + Duration::days(i64::from(day) + 5);
+        for k in 0..2 {
+            last_seq += 1;
+            per_day[day as usize + 5].push(SynthCall {
+                seq: last_seq,
+                leg: Leg::Outbound,
+                start: date.and_hms_opt(14, 10 * k, 0).unwrap(),
+                ring: 8,
+                talk: 400,
+                outcome: Outcome::Answered,
+                extension: "207".into(),
+                name: "Hans".into(),
+                other: format!("003712000000{k}"),
+                trunk: "telekom",
+            });
+        }
+        for d in [day, day + 5] {
+            per_day[d as usize].sort_by_key(|c| c.start);
+        }
     }
     per_day
 }
@@ -215,6 +234,21 @@ fn sixty_nights_read_every_call_once_learn_baselines_and_report_once() {
                     attack_day as usize - 1,
                     "volume-anomaly on benign night {n}: {f}"
                 );
+            }
+        }
+    }
+    // new-destination judges one night's calls against the countries of the history.
+    let latvia = &reports[attack_day as usize + 5 - 1];
+    let found = latvia["findings"].as_array().unwrap().iter().any(|f| {
+        f["rule"] == "new-destination"
+            && f["subject"] == "extension 207"
+            && f["reason"].as_str().unwrap().contains("LV")
+    });
+    assert!(found, "{latvia}");
+    for (n, r) in reports.iter().enumerate().filter(|(n, _)| *n > 7) {
+        for f in r["findings"].as_array().unwrap() {
+            if f["rule"] == "new-destination" && f["subject"] != "extension 207" {
+                panic!("new-destination on benign night {n}: {f}");
             }
         }
     }
