@@ -395,3 +395,60 @@ fn export_writes_parquet_and_a_second_run_is_refused_while_locked() {
         stderr(&out)
     );
 }
+
+#[test]
+fn an_unchanged_incident_is_reported_once_and_again_when_it_grows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifty = std::fs::read_to_string(
+        root().join("tests/fixtures/rules/volume/fires-hourly-calls/Master.csv"),
+    )
+    .unwrap();
+    let night = |date: &str, extra: usize| {
+        let mut s = fifty.replace("2026-03-04", date);
+        // More calls in the same hour, 30 seconds after the first ones.
+        for line in fifty.lines().take(extra) {
+            s.push_str(&line.replace("2026-03-04", date).replace(":00\"", ":30\""));
+            s.push('\n');
+        }
+        s
+    };
+    let master = tmp.path().join("Master.csv");
+    let args = [
+        "nightly",
+        "--state",
+        "state",
+        "--tz",
+        "Europe/Berlin",
+        "Master.csv",
+    ];
+    // Night 1: new, in the terminal report with its tag and the summary line.
+    std::fs::write(&master, night("2026-03-04", 0)).unwrap();
+    let out = run_in(tmp.path(), &args, None);
+    let text = stdout(&out);
+    assert!(
+        text.contains("extension 220") && text.contains("[new]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Since the last run: 1 new incident(s); 0 unchanged"),
+        "{text}"
+    );
+    // Night 2: the same volume incident again, not bigger: left out and counted.
+    append(&master, night("2026-03-05", 0).as_bytes());
+    let mut json_args = args.to_vec();
+    json_args.extend(["-o", "json"]);
+    let j = json(&run_in(tmp.path(), &json_args, None));
+    assert_eq!(j["summary"]["rows_read"], 50);
+    assert_eq!(j["incidents"].as_array().unwrap().len(), 0, "{j}");
+    assert_eq!(j["nightly"]["suppressed_repeats"], 1);
+    // Night 3: sixty calls: grown, reported again.
+    append(&master, night("2026-03-06", 10).as_bytes());
+    let j = json(&run_in(tmp.path(), &json_args, None));
+    assert_eq!(j["summary"]["rows_read"], 60);
+    let inc = &j["incidents"][0];
+    assert_eq!(inc["change"], "grown", "{j}");
+    assert_eq!(inc["calls"], 60);
+    // Line numbers are the file's own: night 3's first row is line 101.
+    let refs = j["findings"][0]["call_refs"].as_array().unwrap();
+    assert_eq!(refs[0]["line"], 101, "{refs:?}");
+}
