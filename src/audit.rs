@@ -29,6 +29,7 @@ pub struct AuditResult {
 pub fn run(config: &Config, inputs: &[String]) -> Result<AuditResult> {
     let t0 = Instant::now();
     let (mut table, stats) = import(config, inputs)?;
+    crate::progress::phase("analysing");
     let analysis = analyze::analyze(&mut table, config);
     Ok(AuditResult {
         table,

@@ -75,6 +75,8 @@ pub enum Command {
     },
     /// Print the normalized calls as CSV, then the rejected rows (to check an importer).
     Normalize(NormalizeArgs),
+    /// Send a test message with the [email] settings, to check them before cron relies on them.
+    TestEmail(TestEmailArgs),
     /// Show how numbers are classified (country, type, risk, rate) with the site settings.
     Classify {
         /// Dialled numbers, as the PBX would log them.
@@ -158,6 +160,87 @@ pub struct AuditArgs {
     /// Your carrier's rate deck (CSV prefix,description,rate), overriding the built-in rates.
     #[arg(long)]
     pub rate_deck: Option<PathBuf>,
+    /// Email an alert when an incident reaches [email] min_severity (first sending any alerts
+    /// spooled by earlier runs). Needs [email] settings or the --smtp-* and --email-* options.
+    #[arg(long, help_heading = "Email alerts")]
+    pub email: bool,
+    /// Write the alert as an .eml file instead of sending it (works without SMTP settings;
+    /// sender and recipients default to placeholders).
+    #[arg(long, value_name = "PATH", help_heading = "Email alerts")]
+    pub email_to_file: Option<PathBuf>,
+    /// Email settings.
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
+}
+
+/// Email settings on the command line; they win over `[email]`. The password is deliberately
+/// not an option (the process list and shell history would show it).
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Email alerts")]
+pub struct SmtpArgs {
+    /// SMTP server ([email] host).
+    #[arg(long, value_name = "HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port (default 587 for starttls, 465 for tls, 25 for none).
+    #[arg(long, value_name = "PORT")]
+    pub smtp_port: Option<u16>,
+    /// Encryption: starttls (default), tls (implicit, port 465), none (localhost only).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub smtp_tls: Option<crate::email::settings::TlsMode>,
+    /// SMTP user name (needs --smtp-password-env or --smtp-password-file, and TLS).
+    #[arg(long, value_name = "USER")]
+    pub smtp_user: Option<String>,
+    /// Environment variable holding the SMTP password.
+    #[arg(long, value_name = "VAR")]
+    pub smtp_password_env: Option<String>,
+    /// File holding the SMTP password.
+    #[arg(long, value_name = "PATH")]
+    pub smtp_password_file: Option<PathBuf>,
+    /// Extra trusted CA certificate (PEM) for a server with a private CA.
+    #[arg(long, value_name = "PATH")]
+    pub smtp_ca_file: Option<PathBuf>,
+    /// Sender address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub email_from: Option<String>,
+    /// Recipient (repeat for several; replaces [email] to).
+    #[arg(long, value_name = "ADDRESS")]
+    pub email_to: Vec<String>,
+    /// Send only for incidents at or above this severity (default medium).
+    #[arg(long, value_name = "SEVERITY")]
+    pub email_min_severity: Option<Severity>,
+    /// Directory for undelivered alerts (default ~/.local/state/tollguard/spool).
+    #[arg(long, value_name = "DIR")]
+    pub spool_dir: Option<PathBuf>,
+}
+
+impl SmtpArgs {
+    /// As overrides of `[email]`.
+    pub fn overrides(&self) -> crate::email::settings::EmailOverrides {
+        crate::email::settings::EmailOverrides {
+            host: self.smtp_host.clone(),
+            port: self.smtp_port,
+            tls: self.smtp_tls,
+            user: self.smtp_user.clone(),
+            password_env: self.smtp_password_env.clone(),
+            password_file: self.smtp_password_file.clone(),
+            ca_file: self.smtp_ca_file.clone(),
+            from: self.email_from.clone(),
+            to: self.email_to.clone(),
+            min_severity: self.email_min_severity,
+            spool_dir: self.spool_dir.clone(),
+        }
+    }
+}
+
+/// Options of `test-email`.
+#[derive(Debug, clap::Args)]
+pub struct TestEmailArgs {
+    /// Configuration file with an [email] section.
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// Email settings.
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
 }
 
 /// Options of `nightly`: those of `audit` plus the state.

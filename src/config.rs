@@ -164,6 +164,8 @@ pub struct ConfigFile {
     pub groups: Vec<crate::groups::GroupSettings>,
     /// `[state]`: the nightly run's state directory, history retention, baselines, quiet period.
     pub state: crate::state::StateSettings,
+    /// `[email]`: where alerts go and how they are sent.
+    pub email: crate::email::settings::EmailSettings,
 }
 
 /// `[allow]`: destinations the site calls legitimately (branch offices, suppliers abroad).
@@ -421,6 +423,9 @@ pub struct Config {
     pub groups: Vec<crate::groups::Group>,
     /// Nightly state settings.
     pub state: crate::state::StateSettings,
+    /// Email settings as configured (validated when an alert is sent, with the command line's
+    /// overrides, so a bad `[email]` never stops an audit from reporting).
+    pub email: crate::email::settings::EmailSettings,
 }
 
 /// Values given on the command line, which win over the file.
@@ -505,6 +510,7 @@ impl Config {
             rules: file.rules,
             allow: file.allow.destinations,
             state: file.state,
+            email: file.email,
         })
     }
 

@@ -92,7 +92,9 @@ pub fn open(source: &Source) -> Result<Box<dyn Read + Send>> {
     let raw: Box<dyn Read + Send> = if source.path.as_os_str() == "-" {
         Box::new(std::io::stdin())
     } else {
-        Box::new(File::open(&source.path).map_err(|e| Error::io(&source.path, e))?)
+        Box::new(crate::progress::Counted(
+            File::open(&source.path).map_err(|e| Error::io(&source.path, e))?,
+        ))
     };
     let mut reader = BufReader::with_capacity(1 << 16, raw);
     let magic = {

@@ -7,7 +7,7 @@
 //! input (files, globs, dirs, stdin, .gz) -> import::<format> -> Call
 //!   -> number::Classifier (memoized per dialled string: country, type, risk, rate)
 //!   -> analyze (group per subject, rules in parallel with rayon) -> Finding -> Incident
-//!   -> report::{terminal, json, csv}
+//!   -> report::{terminal, json, csv} -> email (alerts, spooled when undeliverable)
 //! ```
 //!
 //! `nightly` wraps the same pipeline with state (`state`): input cursors so each run reads only
@@ -21,6 +21,7 @@ pub mod call;
 pub mod cli;
 pub mod config;
 pub mod dialplan;
+pub mod email;
 pub mod error;
 pub mod export;
 pub mod groups;
@@ -29,6 +30,7 @@ pub mod input;
 pub mod intern;
 pub mod nightly;
 pub mod number;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod state;

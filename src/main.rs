@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context as _, Result};
 use clap::Parser;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use tollguard::cli::{AuditArgs, Cli, Command, ExportArgs, InputArgs, NightlyArgs, Output};
@@ -128,6 +128,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Detect { inputs, config } => detect(&inputs, config.as_deref()),
+        Command::TestEmail(args) => test_email(args),
         Command::Normalize(args) => {
             let config = resolve(&args.input, Overrides::default())?;
             let (table, stats) = tollguard::audit::import(&config, &args.input.inputs)?;
@@ -240,10 +241,17 @@ fn audit_config(args: &AuditArgs) -> Result<Config> {
 
 fn audit(args: AuditArgs) -> Result<u8> {
     let config = audit_config(&args)?;
-    let result = tollguard::audit::run(&config, &args.input.inputs)?;
+    start_progress(&args.input.inputs);
+    let result = tollguard::audit::run(&config, &args.input.inputs);
+    tollguard::progress::finish();
+    let result = result?;
     let mut rep = Report::build(&config, &result);
     rep.explain = args.explain;
     write_report(&args, &config, &rep, &result)?;
+    if let Some(e) = alert(&config, &args, &rep, &result)? {
+        eprintln!("tollguard: error: {e}");
+        return Ok(2);
+    }
     Ok(u8::from(report::has_findings_at(
         &rep,
         config.report.fail_on,
@@ -258,8 +266,13 @@ fn nightly(args: NightlyArgs) -> Result<u8> {
         config.state.retention_days = d;
     }
     let dir = config.state.resolve_dir(args.state.as_deref())?;
+    // A mail that could not be sent is spooled (it goes out with the next run): the report
+    // counts as delivered and the state is committed; the exit code says it. A mail that could
+    // not even be spooled fails delivery, and nothing is committed.
+    let mut undelivered = None;
     let mut deliver = |rep: &Report, result: &tollguard::audit::AuditResult| {
         write_report(&args.audit, &config, rep, result)?;
+        undelivered = alert(&config, &args.audit, rep, result)?;
         Ok(tollguard::nightly::Delivered {
             to: args
                 .audit
@@ -276,6 +289,10 @@ fn nightly(args: NightlyArgs) -> Result<u8> {
         args.audit.explain,
         &mut deliver,
     )?;
+    if let Some(e) = undelivered {
+        eprintln!("tollguard: error: {e}");
+        return Ok(2);
+    }
     Ok(u8::from(report::has_findings_at(
         &outcome.report,
         config.report.fail_on,
@@ -324,4 +341,150 @@ fn write_report(
     }
     w.flush()?;
     Ok(())
+}
+
+/// Shows a progress bar for inputs above 32 MB when stderr is a terminal (never under cron).
+fn start_progress(inputs: &[String]) {
+    const WORTH_A_BAR: u64 = 32 << 20;
+    if !std::io::stderr().is_terminal() {
+        return;
+    }
+    let Ok(sources) = tollguard::input::resolve(inputs) else {
+        return; // the audit itself reports the error
+    };
+    let total: u64 = sources
+        .iter()
+        .filter_map(|s| std::fs::metadata(&s.path).ok())
+        .map(|m| m.len())
+        .sum();
+    if total >= WORTH_A_BAR {
+        tollguard::progress::start(total);
+    }
+}
+
+/// `--email` / `--email-to-file`: composes the alert and sends, spools or writes it. Returns
+/// the delivery error (exit 2) if the alert could not be delivered.
+fn alert(
+    config: &Config,
+    args: &AuditArgs,
+    rep: &Report,
+    result: &tollguard::audit::AuditResult,
+) -> Result<Option<String>> {
+    use tollguard::email::{self, message};
+    if !args.email && args.email_to_file.is_none() {
+        return Ok(None);
+    }
+    let mut settings = config.email.clone().merged(&args.smtp.overrides());
+    if args.email_to_file.is_some() {
+        // A preview needs no mail setup: placeholders stand in for missing addresses.
+        settings
+            .from
+            .get_or_insert_with(|| "tollguard <tollguard@localhost>".into());
+        if settings.to.is_empty() {
+            settings.to.push("pbx-admin@localhost".into());
+        }
+    }
+    let compose = settings.compose().map_err(anyhow::Error::msg)?;
+    let incidents = message::alerting(rep, compose.min_severity);
+    let msg = if incidents.is_empty() {
+        None
+    } else {
+        let subject = message::subject(&compose.subject, rep, &incidents);
+        let severity = message::worst(&incidents).map(|i| i.severity);
+        let parts = email_parts(config, rep, result, &subject)?;
+        Some(message::build(&compose, &subject, severity, parts).map_err(anyhow::Error::msg)?)
+    };
+    let quiet = !std::io::stderr().is_terminal();
+    if let Some(path) = &args.email_to_file {
+        match &msg {
+            Some(m) => {
+                email::write_eml(m, path).map_err(anyhow::Error::msg)?;
+                if !quiet {
+                    eprintln!("alert written to {}", path.display());
+                }
+            }
+            None => eprintln!(
+                "no alert written: no incident at or above {} (--email-min-severity)",
+                compose.min_severity
+            ),
+        }
+        return Ok(None);
+    }
+    let spool = settings.spool_dir().map_err(anyhow::Error::msg)?;
+    let out = email::deliver(
+        settings.smtp(&|v| std::env::var(v).ok()),
+        &spool,
+        msg.as_ref(),
+    );
+    if !quiet && (out.sent || out.resent > 0) {
+        eprintln!(
+            "alert{} sent to {}{}",
+            if out.sent { "" } else { "s" },
+            compose
+                .to
+                .iter()
+                .map(|m| m.email.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            match out.resent {
+                0 => String::new(),
+                n => format!(" ({n} spooled from earlier runs)"),
+            }
+        );
+    }
+    Ok(out.error.map(|e| {
+        format!(
+            "alert not delivered: {e}\n{} message(s) wait in {} and go out with the next run's --email",
+            out.waiting.len(),
+            spool.display()
+        )
+    }))
+}
+
+/// The alert's text, HTML and CSV parts.
+fn email_parts(
+    config: &Config,
+    rep: &Report,
+    result: &tollguard::audit::AuditResult,
+    subject: &str,
+) -> Result<tollguard::email::message::Parts> {
+    let mut text = Vec::new();
+    writeln!(text, "{subject}\n")?;
+    report::terminal::render(rep, &mut text)?;
+    let text = String::from_utf8_lossy(&text).into_owned();
+    let mut csv = Vec::new();
+    report::csv::render(config, rep, result, &mut csv)?;
+    let html = tollguard::email::message::text_as_html(&text);
+    Ok(tollguard::email::message::Parts {
+        text,
+        html,
+        csv: (rep.summary.findings > 0).then_some(csv),
+    })
+}
+
+/// `tollguard test-email`.
+fn test_email(args: tollguard::cli::TestEmailArgs) -> Result<u8> {
+    let c = Config::resolve(load(args.config.as_deref())?, Overrides::default())?;
+    let settings = c.email.clone().merged(&args.smtp.overrides());
+    let compose = settings.compose().map_err(anyhow::Error::msg)?;
+    let smtp = settings
+        .smtp(&|v| std::env::var(v).ok())
+        .map_err(anyhow::Error::msg)?;
+    let mailer = tollguard::email::transport::Mailer::new(&smtp).map_err(anyhow::Error::msg)?;
+    let msg = tollguard::email::message::test_message(&compose, mailer.server())
+        .map_err(anyhow::Error::msg)?;
+    mailer
+        .send(msg.envelope(), &msg.formatted())
+        .map_err(|e| anyhow::anyhow!("test message not sent: {e}"))?;
+    println!(
+        "test message sent through {} to {}",
+        mailer.server(),
+        compose
+            .to
+            .iter()
+            .map(|m| m.email.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(0)
 }

@@ -1,6 +1,7 @@
 //! The integration tests: one binary (clean builds are slow; one link instead of many).
 //!
 //! - `cli`: drives the real `tollguard` binary (exit codes, outputs, inputs, config errors);
+//! - `email`: alerts through a real SMTP server on 127.0.0.1 (TLS modes, failures, spool);
 //! - `fixtures`: data-only cases under `tests/fixtures/` (add a case without writing Rust);
 //! - `formats`: the same synthetic month in every format gives the same findings;
 //! - `hostile`: broken, truncated and attacker-controlled input;
@@ -12,6 +13,7 @@
 
 mod cli;
 mod common;
+mod email;
 mod fixtures;
 mod formats;
 mod hostile;
