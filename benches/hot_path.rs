@@ -173,6 +173,7 @@ fn rule_month(b: divan::Bencher, rule: &str) {
         table,
         config: config(),
         allow: &config().allow,
+        history: None,
     };
     b.bench(|| {
         let mut out = Vec::new();

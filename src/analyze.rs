@@ -68,6 +68,15 @@ pub fn group(table: &mut CallTable) -> Vec<(SubjectId, std::ops::Range<usize>)> 
 
 /// Runs the analysis. Sorts `table.calls` (references in findings point into the sorted table).
 pub fn analyze(table: &mut CallTable, config: &Config) -> Analysis {
+    analyze_with(table, config, None)
+}
+
+/// [`analyze`] with the learned baselines of a nightly run.
+pub fn analyze_with(
+    table: &mut CallTable,
+    config: &Config,
+    history: Option<&crate::state::baseline::Baselines>,
+) -> Analysis {
     let groups = group(table);
     price(table);
     // One rule set for the site and one per subject group (its settings and allow-list).
@@ -90,6 +99,7 @@ pub fn analyze(table: &mut CallTable, config: &Config) -> Analysis {
                 table,
                 config,
                 allow,
+                history,
             };
             let g = Group {
                 subject: *subject,

@@ -22,6 +22,23 @@ pub struct Cli {
 pub enum Command {
     /// Audit CDR files: import, classify, run every rule, report.
     Audit(AuditArgs),
+    /// Audit only what is new since the last run, against learned baselines, reporting only
+    /// new incidents (for cron or a systemd timer; state in --state DIR).
+    Nightly(NightlyArgs),
+    /// Write the normalized, classified and priced calls as Parquet (DuckDB, polars, Spark).
+    Export(ExportArgs),
+    /// Forget a subject's learned baseline (its rows in the nightly history and its reported
+    /// incidents), e.g. when an extension gets a new user.
+    ResetBaseline {
+        /// The subject as reports name it, e.g. `extension 203`.
+        subject: String,
+        /// State directory (default: [state] dir, else the user's state directory).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        /// Configuration file (for [state] dir).
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+    },
     /// Write a commented example configuration.
     Init {
         /// Where to write it (`-` for stdout).
@@ -226,6 +243,35 @@ pub struct TestEmailArgs {
     /// Email settings.
     #[command(flatten)]
     pub smtp: SmtpArgs,
+}
+
+/// Options of `nightly`: those of `audit` plus the state.
+#[derive(Debug, clap::Args)]
+pub struct NightlyArgs {
+    /// Inputs, report format and thresholds, as for `audit`.
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    /// State directory: cursors, history, alert state, lock (default: [state] dir, else
+    /// $XDG_STATE_HOME/tollguard or ~/.local/state/tollguard).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Days of hourly history kept (default: [state] retention_days, 120).
+    #[arg(long)]
+    pub retention_days: Option<u32>,
+}
+
+/// Options of `export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Write a Parquet file here.
+    #[arg(long, value_name = "OUT", required = true)]
+    pub parquet: PathBuf,
+    /// Inputs and how to read them.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Your carrier's rate deck (CSV prefix,description,rate), overriding the built-in rates.
+    #[arg(long)]
+    pub rate_deck: Option<PathBuf>,
 }
 
 #[cfg(test)]

@@ -162,6 +162,8 @@ pub struct ConfigFile {
     pub allow: AllowSettings,
     /// `[[groups]]`: subject groups with their own rule settings and allowed destinations.
     pub groups: Vec<crate::groups::GroupSettings>,
+    /// `[state]`: the nightly run's state directory, history retention, baselines, quiet period.
+    pub state: crate::state::StateSettings,
     /// `[email]`: where alerts go and how they are sent.
     pub email: crate::email::settings::EmailSettings,
 }
@@ -419,6 +421,8 @@ pub struct Config {
     pub allow: crate::number::allow::AllowList,
     /// Subject groups, in file order (a subject belongs to the first that matches).
     pub groups: Vec<crate::groups::Group>,
+    /// Nightly state settings.
+    pub state: crate::state::StateSettings,
     /// Email settings as configured (validated when an alert is sent, with the command line's
     /// overrides, so a bad `[email]` never stops an audit from reporting).
     pub email: crate::email::settings::EmailSettings,
@@ -505,6 +509,7 @@ impl Config {
                 .map_err(Error::Invalid)?,
             rules: file.rules,
             allow: file.allow.destinations,
+            state: file.state,
             email: file.email,
         })
     }

@@ -9,6 +9,10 @@
 //!   -> analyze (group per subject, rules in parallel with rayon) -> Finding -> Incident
 //!   -> report::{terminal, json, csv} -> email (alerts, spooled when undeliverable)
 //! ```
+//!
+//! `nightly` wraps the same pipeline with state (`state`): input cursors so each run reads only
+//! new rows, an hourly Parquet history with learned baselines, alert de-duplication, and one
+//! atomic commit after the report was delivered. `export` writes normalized calls as Parquet.
 
 pub mod analyze;
 pub mod audit;
@@ -19,14 +23,17 @@ pub mod config;
 pub mod dialplan;
 pub mod email;
 pub mod error;
+pub mod export;
 pub mod groups;
 pub mod import;
 pub mod input;
 pub mod intern;
+pub mod nightly;
 pub mod number;
 pub mod progress;
 pub mod report;
 pub mod rules;
+pub mod state;
 pub mod synth;
 pub mod timeconv;
 

@@ -6,7 +6,7 @@ use clap::Parser;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use tollguard::cli::{AuditArgs, Cli, Command, InputArgs, Output};
+use tollguard::cli::{AuditArgs, Cli, Command, ExportArgs, InputArgs, NightlyArgs, Output};
 use tollguard::config::{Config, ConfigFile, Overrides};
 use tollguard::report::{self, Report};
 
@@ -38,6 +38,22 @@ fn load(path: Option<&Path>) -> Result<ConfigFile> {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Audit(args) => audit(args),
+        Command::Nightly(args) => nightly(args),
+        Command::Export(args) => export(args),
+        Command::ResetBaseline {
+            subject,
+            state,
+            config,
+        } => {
+            let c = Config::resolve(load(config.as_deref())?, Overrides::default())?;
+            let dir = c.state.resolve_dir(state.as_deref())?;
+            let n = tollguard::state::reset_subject(&dir, &subject)?;
+            eprintln!(
+                "removed {n} history row(s) of {subject} from {}; its baseline starts over",
+                dir.display()
+            );
+            Ok(0)
+        }
         Command::Init { path, force } => {
             if path.as_os_str() == "-" {
                 std::io::stdout().write_all(tollguard::config::EXAMPLE.as_bytes())?;
@@ -209,8 +225,9 @@ fn detect(inputs: &[String], config: Option<&Path>) -> Result<u8> {
     Ok(code)
 }
 
-fn audit(args: AuditArgs) -> Result<u8> {
-    let config = resolve(
+/// The configuration of `audit` and `nightly`.
+fn audit_config(args: &AuditArgs) -> Result<Config> {
+    resolve(
         &args.input,
         Overrides {
             strict: args.strict,
@@ -219,28 +236,18 @@ fn audit(args: AuditArgs) -> Result<u8> {
             carrier_deck: args.rate_deck.clone(),
             ..Default::default()
         },
-    )?;
+    )
+}
+
+fn audit(args: AuditArgs) -> Result<u8> {
+    let config = audit_config(&args)?;
     start_progress(&args.input.inputs);
     let result = tollguard::audit::run(&config, &args.input.inputs);
     tollguard::progress::finish();
     let result = result?;
     let mut rep = Report::build(&config, &result);
     rep.explain = args.explain;
-    let sink: Box<dyn Write> = match &args.out {
-        Some(p) => Box::new(
-            std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
-        ),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut w = BufWriter::new(sink);
-    match args.output {
-        Output::Terminal => report::terminal::render(&rep, &mut w)?,
-        Output::Json => report::json::render(&rep, &mut w)?,
-        Output::Csv => report::csv::render(&config, &rep, &result, &mut w)?,
-        Output::Html => report::html::render(&config, &rep, &result, &mut w)?,
-    }
-    w.flush()?;
-    drop(w);
+    write_report(&args, &config, &rep, &result)?;
     if let Some(e) = alert(&config, &args, &rep, &result)? {
         eprintln!("tollguard: error: {e}");
         return Ok(2);
@@ -249,6 +256,92 @@ fn audit(args: AuditArgs) -> Result<u8> {
         &rep,
         config.report.fail_on,
     )))
+}
+
+/// `tollguard nightly`: one crash-safe incremental run. The report is delivered (written like
+/// `audit` writes it) before the state is committed.
+fn nightly(args: NightlyArgs) -> Result<u8> {
+    let mut config = audit_config(&args.audit)?;
+    if let Some(d) = args.retention_days {
+        config.state.retention_days = d;
+    }
+    let dir = config.state.resolve_dir(args.state.as_deref())?;
+    // A mail that could not be sent is spooled (it goes out with the next run): the report
+    // counts as delivered and the state is committed; the exit code says it. A mail that could
+    // not even be spooled fails delivery, and nothing is committed.
+    let mut undelivered = None;
+    let mut deliver = |rep: &Report, result: &tollguard::audit::AuditResult| {
+        write_report(&args.audit, &config, rep, result)?;
+        undelivered = alert(&config, &args.audit, rep, result)?;
+        Ok(tollguard::nightly::Delivered {
+            to: args
+                .audit
+                .out
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "stdout".into()),
+        })
+    };
+    let outcome = tollguard::nightly::run(
+        &config,
+        &args.audit.input.inputs,
+        &dir,
+        args.audit.explain,
+        &mut deliver,
+    )?;
+    if let Some(e) = undelivered {
+        eprintln!("tollguard: error: {e}");
+        return Ok(2);
+    }
+    Ok(u8::from(report::has_findings_at(
+        &outcome.report,
+        config.report.fail_on,
+    )))
+}
+
+/// `tollguard export --parquet OUT INPUTS...`.
+fn export(args: ExportArgs) -> Result<u8> {
+    let config = resolve(
+        &args.input,
+        Overrides {
+            carrier_deck: args.rate_deck.clone(),
+            ..Default::default()
+        },
+    )?;
+    let (mut table, stats) = tollguard::audit::import(&config, &args.input.inputs)?;
+    tollguard::analyze::price(&mut table);
+    let n = tollguard::export::write(&table, &args.parquet)?;
+    eprintln!(
+        "wrote {n} calls to {} ({} rows read, {} rejected)",
+        args.parquet.display(),
+        stats.rows_read,
+        stats.rows_rejected
+    );
+    Ok(0)
+}
+
+/// Writes a report to `--out` or stdout in the chosen format.
+fn write_report(
+    args: &AuditArgs,
+    config: &Config,
+    rep: &Report,
+    result: &tollguard::audit::AuditResult,
+) -> Result<()> {
+    let sink: Box<dyn Write> = match &args.out {
+        Some(p) => Box::new(
+            std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut w = BufWriter::new(sink);
+    match args.output {
+        Output::Terminal => report::terminal::render(rep, &mut w)?,
+        Output::Json => report::json::render(rep, &mut w)?,
+        Output::Csv => report::csv::render(config, rep, result, &mut w)?,
+        Output::Html => report::html::render(config, rep, result, &mut w)?,
+    }
+    w.flush()?;
+    Ok(())
 }
 
 /// Shows a progress bar for inputs above 32 MB when stderr is a terminal (never under cron).

@@ -565,6 +565,21 @@ pub enum Mode {
     Parallel(parallel::Sizes),
 }
 
+/// A part of one file to read (incremental runs): the records between two decompressed byte
+/// offsets that fall on line starts, with the number of lines before `start` so that reported
+/// line numbers stay the file's own. The format is still detected from the file's beginning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slice {
+    /// The file.
+    pub source: Source,
+    /// First byte to read (decompressed offset; 0 or just after a newline).
+    pub start: u64,
+    /// Byte after the last one to read (decompressed offset).
+    pub end: u64,
+    /// Lines (newlines) before `start`.
+    pub lines_before: u64,
+}
+
 /// Reads every source into the builder's table.
 pub fn import_all(
     sources: &[Source],
@@ -577,6 +592,28 @@ pub fn import_all(
 /// [`import_all`] with a choice of how files are read; every mode gives the same result.
 pub fn import_all_with(
     sources: &[Source],
+    builder: &mut Builder<'_>,
+    opts: &ImportOptions,
+    mode: Mode,
+) -> Result<ImportStats> {
+    let whole: Vec<(&Source, Option<&Slice>)> = sources.iter().map(|s| (s, None)).collect();
+    import_parts(&whole, builder, opts, mode)
+}
+
+/// Reads parts of files (see [`Slice`]) into the builder's table: what a nightly run reads.
+/// Slices are read in order (they are a night's worth of rows, not a month's).
+pub fn import_slices(
+    slices: &[Slice],
+    builder: &mut Builder<'_>,
+    opts: &ImportOptions,
+) -> Result<ImportStats> {
+    let parts: Vec<(&Source, Option<&Slice>)> =
+        slices.iter().map(|s| (&s.source, Some(s))).collect();
+    import_parts(&parts, builder, opts, Mode::Sequential)
+}
+
+fn import_parts(
+    parts: &[(&Source, Option<&Slice>)],
     builder: &mut Builder<'_>,
     opts: &ImportOptions,
     mode: Mode,
@@ -602,8 +639,10 @@ pub fn import_all_with(
         _ => None,
     };
     let mut stats = ImportStats::default();
-    for source in sources {
-        let fs = import_one(source, builder, forced, &all, opts, &mut stats, mode)?;
+    for (source, slice) in parts {
+        let fs = import_one(
+            source, *slice, builder, forced, &all, opts, &mut stats, mode,
+        )?;
         stats.rows_read += fs.rows_read;
         stats.rows_rejected += fs.rows_rejected;
         stats.files.push(fs);
@@ -619,8 +658,10 @@ pub fn read_head(reader: &mut dyn Read) -> (Vec<u8>, Option<std::io::Error>) {
     (head, err)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn import_one(
     source: &Source,
+    slice: Option<&Slice>,
     builder: &mut Builder<'_>,
     forced: Option<&dyn Format>,
     all: &[&dyn Format],
@@ -692,14 +733,17 @@ fn import_one(
             "wall-clock times read as UTC (this format's default; set --source-tz if not)",
         );
     }
-    let parallel = match mode {
-        Mode::Auto => {
-            head_error.is_none()
-                && input::plain_file_len(source).is_some_and(|n| n >= parallel::MIN_PARALLEL_BYTES)
-        }
-        Mode::Sequential => false,
-        Mode::Parallel(_) => head_error.is_none() && input::plain_file_len(source).is_some(),
-    };
+    // A slice (nightly) is read in order: it is what is new since the last run.
+    let parallel = slice.is_none()
+        && match mode {
+            Mode::Auto => {
+                head_error.is_none()
+                    && input::plain_file_len(source)
+                        .is_some_and(|n| n >= parallel::MIN_PARALLEL_BYTES)
+            }
+            Mode::Sequential => false,
+            Mode::Parallel(_) => head_error.is_none() && input::plain_file_len(source).is_some(),
+        };
     if parallel {
         let sizes = match mode {
             Mode::Parallel(s) => s,
@@ -720,10 +764,19 @@ fn import_one(
         finish_note(&mut fs);
         return Ok(fs);
     }
-    let stream: Box<dyn Read> = if head_error.is_some() {
-        Box::new(Cursor::new(head))
-    } else {
-        Box::new(Cursor::new(head).chain(reader))
+    let stream: Box<dyn Read> = match slice {
+        None if head_error.is_some() => Box::new(Cursor::new(head)),
+        None => Box::new(Cursor::new(head).chain(reader)),
+        Some(sl) => {
+            slice_stream(source, head, reader, sl).map_err(|e| Error::io(&source.path, e))?
+        }
+    };
+    // A slice that starts past the beginning is past the header rows too; its line numbers
+    // continue the file's.
+    let (header_rows, lines_before) = match slice {
+        Some(sl) if sl.start > 0 => (0, sl.lines_before),
+        Some(sl) => (layout.header_rows, sl.lines_before),
+        None => (layout.header_rows, 0),
     };
     let norm = builder.normalizer();
     let mut rdr = cdr_reader_with(stream, format.delimiter());
@@ -741,10 +794,10 @@ fn import_one(
             }
         }
         record_no += 1;
-        if record_no <= layout.header_rows {
+        if record_no <= header_rows {
             continue;
         }
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let line = lines_before + rec.position().map(|p| p.line()).unwrap_or(0);
         fs.rows_read += 1;
         if rec.len() == 1
             && rec
@@ -787,7 +840,7 @@ fn import_one(
         }
     }
     if let Some(e) = head_error {
-        let line = rdr.position().line();
+        let line = lines_before + rdr.position().line();
         reject(&mut fs, stats, opts, &label, line, read_error(&e))?;
     }
     finish_note(&mut fs);
@@ -806,6 +859,51 @@ fn finish_note(fs: &mut FileStats) {
     if fs.rows_read == 0 && fs.note.is_empty() {
         fs.note = "no data rows".into();
     }
+}
+
+/// The bytes `[start, end)` of a file whose first bytes (`head`) were already read from
+/// `rest`'s stream.
+fn slice_stream(
+    source: &Source,
+    head: Vec<u8>,
+    mut rest: Box<dyn Read + Send>,
+    sl: &Slice,
+) -> std::io::Result<Box<dyn Read>> {
+    let h = head.len() as u64;
+    let len = sl.end.saturating_sub(sl.start);
+    // `head` is decompressed already: look at the file's own first bytes.
+    let mut magic = [0u8; 2];
+    let gzip = std::fs::File::open(&source.path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| magic == [0x1f, 0x8b]);
+    if !gzip && sl.start >= h {
+        // A plain file: seek, so a nightly run costs what is new, not the file's size.
+        use std::io::{Seek, SeekFrom};
+        let mut f = std::fs::File::open(&source.path)?;
+        f.seek(SeekFrom::Start(sl.start))?;
+        return Ok(Box::new(
+            std::io::BufReader::with_capacity(1 << 16, f).take(len),
+        ));
+    }
+    if sl.start < h {
+        let from_head = head[sl.start as usize..sl.end.min(h) as usize].to_vec();
+        let more = sl.end.saturating_sub(h);
+        return Ok(Box::new(Cursor::new(from_head).chain(rest.take(more))));
+    }
+    // Skipping decompresses (a gzipped predecessor is read from its decompressed offset).
+    let skip = sl.start - h;
+    let skipped = std::io::copy(&mut (&mut rest).take(skip), &mut std::io::sink())?;
+    if skipped < skip {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!(
+                "the file ended at byte {} before the committed offset {}",
+                h + skipped,
+                sl.start
+            ),
+        ));
+    }
+    Ok(Box::new(rest.take(len)))
 }
 
 fn join_note(a: &str, b: &str) -> String {

@@ -43,9 +43,27 @@ pub struct Report {
     pub incidents: Vec<IncidentView>,
     /// Findings, in incident order.
     pub findings: Vec<FindingView>,
+    /// Nightly runs only: what the state changed about this report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nightly: Option<NightlyInfo>,
     /// Show each finding's severity factors and the rule's settings in the terminal report.
     #[serde(skip)]
     pub explain: bool,
+}
+
+/// What a nightly run adds to a report.
+#[derive(Debug, Serialize, Clone, Default)]
+pub struct NightlyInfo {
+    /// The state directory.
+    pub state: String,
+    /// Incidents left out because they were reported before and have not grown.
+    pub suppressed_repeats: usize,
+    /// Incidents in this report that were never reported before.
+    pub new_incidents: usize,
+    /// Weeks of history before this run.
+    pub history_weeks: f64,
+    /// True while the history is too short for baselines (fixed limits only).
+    pub cold_start: bool,
 }
 
 /// Tool identity.
@@ -230,6 +248,9 @@ pub struct IncidentView {
     pub destinations: Vec<Destination>,
     /// What to do first.
     pub action: String,
+    /// Nightly runs: new since the last run, grown, or reported again after the quiet period.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<crate::state::alerts::Change>,
 }
 
 /// RFC 3339 in the site's time zone.
@@ -396,6 +417,7 @@ impl Report {
             },
             incidents,
             findings,
+            nightly: None,
             explain: false,
         }
     }
@@ -483,6 +505,7 @@ fn incident_view(
         estimated_cost: round2(tot.cost),
         currency: currency.to_string(),
         destinations,
+        change: None,
     }
 }
 

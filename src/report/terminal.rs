@@ -114,6 +114,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "Times in {}{tz_note}; home country {}.",
         report.site.timezone, report.site.country
     )?;
+    if let Some(n) = &report.nightly {
+        writeln!(
+            out,
+            "Since the last run: {} new incident(s); {} unchanged one(s) already reported left out.",
+            n.new_incidents, n.suppressed_repeats
+        )?;
+    }
     let mut minor = Vec::new();
     for (n, inc) in report.incidents.iter().enumerate() {
         // Low-severity incidents get one line each below, so the page stays readable.
@@ -124,11 +131,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(
             out,
-            "#{} {:<8} {}  {}",
+            "#{} {:<8} {}  {}{}",
             n + 1,
             inc.severity.as_str().to_uppercase(),
             clean(&inc.subject),
-            span(&inc.start, &inc.end)
+            span(&inc.start, &inc.end),
+            change_tag(inc)
         )?;
         writeln!(
             out,
@@ -192,14 +200,15 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         for (n, inc) in minor.iter().take(MINOR_SHOWN) {
             writeln!(
                 out,
-                "#{} {:<8} {}  {}  est. {} {cur} · {} calls · {}",
+                "#{} {:<8} {}  {}  est. {} {cur} · {} calls · {}{}",
                 n + 1,
                 inc.severity.as_str().to_uppercase(),
                 clean(&inc.subject),
                 span(&inc.start, &inc.end),
                 money(inc.estimated_cost),
                 inc.calls,
-                inc.rules.join(", ")
+                inc.rules.join(", "),
+                change_tag(inc)
             )?;
         }
         if minor.len() > MINOR_SHOWN {
@@ -270,6 +279,13 @@ fn rows(
         )?;
     }
     Ok(())
+}
+
+/// ` [new]`, ` [grown]`, ` [repeat]` after an incident's headline in nightly reports.
+fn change_tag(inc: &super::IncidentView) -> String {
+    inc.change
+        .map(|c| format!("  [{}]", c.as_str()))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

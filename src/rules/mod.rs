@@ -19,6 +19,7 @@ pub mod scanning;
 pub mod spending_limit;
 pub mod unknown_source;
 pub mod volume;
+pub mod volume_anomaly;
 pub mod wangiri;
 
 use crate::call::{Call, CallTable, SubjectId};
@@ -196,6 +197,8 @@ pub struct Context<'a> {
     pub config: &'a Config,
     /// Known-good destinations of this subject (the site's `[allow]` plus its group's).
     pub allow: &'a crate::number::allow::AllowList,
+    /// The learned baselines of nightly runs (`None` for `audit`, which keeps no history).
+    pub history: Option<&'a crate::state::baseline::Baselines>,
 }
 
 impl Context<'_> {
@@ -289,6 +292,9 @@ pub struct RulesSettings {
     /// `[rules.spending-limit]`.
     #[serde(rename = "spending-limit")]
     pub spending_limit: spending_limit::Settings,
+    /// `[rules.volume-anomaly]`.
+    #[serde(rename = "volume-anomaly")]
+    pub volume_anomaly: volume_anomaly::Settings,
 }
 
 /// One registry entry: metadata, constructor, settings as TOML (for `explain`).
@@ -372,6 +378,11 @@ pub static REGISTRY: &[RuleEntry] = &[
         meta: &repeated_destination::META,
         build: |s| repeated_destination::RepeatedDestination::build(&s.repeated_destination),
         settings: |s| toml_of(&s.repeated_destination),
+    },
+    RuleEntry {
+        meta: &volume_anomaly::META,
+        build: |s| volume_anomaly::VolumeAnomaly::build(&s.volume_anomaly),
+        settings: |s| toml_of(&s.volume_anomaly),
     },
 ];
 

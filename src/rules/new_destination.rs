@@ -3,13 +3,14 @@
 //!
 //! Within one audit there is no history yet, so the first `learn_days` of the period (from the
 //! site's first call) only teach; the site-wide facts are computed once per run in a
-//! [`OnceLock`] from the whole call table. When a history store arrives (nightly runs) it can
-//! replace the in-period baseline.
+//! [`OnceLock`] from the whole call table. In nightly runs with enough history, the countries
+//! each subject (and the site) reached in the history replace the in-period baseline.
 
 use super::{finding, money, Context, Finding, Grade, Group, Rule, RuleMeta, Severity, Totals};
 use crate::call::CallTable;
 use crate::number::risk::RiskTier;
 use crate::number::{country_label, NumberInfo};
+use crate::state::baseline::Baselines;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
@@ -29,7 +30,9 @@ What it detects:
   says whether the country is new to the whole site as well (nobody called it in the
   baseline) or only to this subject. Calls to numbers of unknown country are not judged.
   Cold start: when the period is shorter than twice `learn_days`, the rule says nothing
-  (the baseline would be as long as, or longer than, what it judges).
+  (the baseline would be as long as, or longer than, what it judges). In `nightly` runs,
+  once the history spans `learn_days`, the baseline is the countries reached (answered) in
+  the whole retained history, and every call of the run is judged.
 
 Why it matters:
   Fraud sends traffic where the company never calls: an IRSF attacker picks the range that
@@ -108,7 +111,16 @@ struct Site {
 }
 
 impl Site {
-    fn of(table: &CallTable, learn_days: u32) -> Site {
+    /// With nightly history at least `learn_days` long, the history is the baseline and every
+    /// call of the run is judged; otherwise the first `learn_days` of the period teach.
+    fn of(table: &CallTable, learn_days: u32, history: Option<&Baselines>) -> Site {
+        if let Some(h) = history.filter(|h| h.history_weeks * 7.0 >= f64::from(learn_days)) {
+            return Site {
+                cutoff: i64::MIN,
+                active: true,
+                countries: h.countries.values().flatten().cloned().collect(),
+            };
+        }
         let first = table.calls.iter().map(|c| c.start).min().unwrap_or(0);
         let last = table.calls.iter().map(|c| c.start).max().unwrap_or(0);
         let learn = i64::from(learn_days) * 86_400;
@@ -213,12 +225,19 @@ impl Rule for NewDestination {
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let site = self
             .site
-            .get_or_init(|| Site::of(ctx.table, self.s.learn_days));
+            .get_or_init(|| Site::of(ctx.table, self.s.learn_days, ctx.history));
         if !site.active {
             return;
         }
-        // The subject's own baseline: answered international calls before the cutoff.
+        // The subject's own baseline: answered international calls before the cutoff, or in
+        // the nightly history.
         let mut known: HashSet<&str> = HashSet::new();
+        if site.cutoff == i64::MIN {
+            let label = ctx.table.subject_label(g.subject);
+            if let Some(set) = ctx.history.and_then(|h| h.countries.get(&label)) {
+                known.extend(set.iter().map(String::as_str));
+            }
+        }
         for c in g.calls.iter().take_while(|c| c.start < site.cutoff) {
             if c.direction.is_external_out() && c.is_connected() {
                 if let Some(n) = ctx.table.number_of(c).filter(|n| judged(n)) {
@@ -327,7 +346,7 @@ mod tests {
 
     #[test]
     fn empty_table_is_cold() {
-        let s = Site::of(&CallTable::new(), 7);
+        let s = Site::of(&CallTable::new(), 7, None);
         assert!(!s.active && s.countries.is_empty());
     }
 }

@@ -8,6 +8,8 @@
 //! - `html`: the HTML report opened in headless Chromium (hostile CDR text stays text);
 //! - `month`: a seeded synthetic month with planted attacks, checked end to end;
 //! - `scenarios`: a benign month plus one planted attack per rule, found/missed per rule;
+//! - `nightly`: 60 simulated nights (growth, partial line, rotation, gzip), baselines, the
+//!   day-45 attack, de-duplication, and runs killed at failpoints and at random moments;
 //! - `numbers`: number classification against an independent libphonenumber implementation.
 
 mod cli;
@@ -18,5 +20,6 @@ mod formats;
 mod hostile;
 mod html;
 mod month;
+mod nightly;
 mod numbers;
 mod scenarios;

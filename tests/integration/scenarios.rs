@@ -144,6 +144,11 @@ fn every_rule_finds_its_planted_attack_in_a_benign_month() {
         covered.push(s.rule.clone());
     }
     for e in tollguard::rules::REGISTRY {
+        // Needs the history of nightly runs, which a one-off audit does not have: its planted
+        // attack is the day-45 burst of `nightly::sixty_nights_...`.
+        if e.meta.id == tollguard::rules::volume_anomaly::META.id {
+            continue;
+        }
         if !covered.iter().any(|r| r == e.meta.name) {
             problems.push(format!(
                 "rule {} has no scenario under tests/fixtures/scenarios/",
