@@ -555,6 +555,26 @@ mod tests {
     }
 
     #[test]
+    fn the_examples_commented_email_section_is_valid_when_uncommented() {
+        // The block after `# [email]` documents every key: uncommented, it must parse and
+        // validate (else `tollguard init` teaches keys that do not exist).
+        let at = EXAMPLE
+            .find("# [email]")
+            .expect("the example documents [email]");
+        let block: String = EXAMPLE[at..]
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .map(|l| format!("{}\n", l.trim_start_matches('#').trim_start()))
+            .collect();
+        let c = parse(&block).unwrap();
+        let e = &c.email;
+        assert_eq!(e.host.as_deref(), Some("smtp.example.com"));
+        assert!(e.compose().is_ok());
+        // Both password sources are shown (one as a comment); the file one is active.
+        assert!(e.password_file.is_some());
+    }
+
+    #[test]
     fn example_config_is_the_defaults_spelled_out() {
         let c = parse(EXAMPLE).unwrap();
         let d = ConfigFile::default();

@@ -472,3 +472,117 @@ fn a_delivery_timeout_does_not_hang_the_run() {
     assert_eq!(spooled(dir.path()), 1);
     drop(listener);
 }
+
+/// The volume fixture's fifty calls in one hour, on `date` (plus `extra` more calls).
+fn volume_night(date: &str, extra: usize) -> String {
+    let fifty = std::fs::read_to_string(
+        root().join("tests/fixtures/rules/volume/fires-hourly-calls/Master.csv"),
+    )
+    .unwrap();
+    let mut s = fifty.replace("2026-03-04", date);
+    for line in fifty.lines().take(extra) {
+        s.push_str(&line.replace("2026-03-04", date).replace(":00\"", ":30\""));
+        s.push('\n');
+    }
+    s
+}
+
+/// `tollguard nightly --email` over `dir/Master.csv` with the state in `dir/state`.
+fn nightly_email(dir: &Path, config: &Path) -> std::process::Output {
+    Command::new(bin())
+        .args(["nightly", "--email", "-o", "json", "--state"])
+        .arg(dir.join("state"))
+        .arg("-c")
+        .arg(config)
+        .arg(dir.join("Master.csv"))
+        .env("TG_SMTP_PASSWORD", PASSWORD)
+        .env("TZ", "Europe/Berlin")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn append_to(path: &Path, text: &str) {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+}
+
+#[test]
+fn nightly_mails_an_incident_once_and_again_only_when_it_grows() {
+    let server = Server::start("starttls", true, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        server.port,
+        &format!("{AUTH}min_severity = \"info\"\n"),
+    );
+    let master = dir.path().join("Master.csv");
+    append_to(&master, &volume_night("2026-03-04", 0));
+    let out = nightly_email(dir.path(), &cfg);
+    // A low incident: below --fail-on (exit 0), at min_severity = info (mailed).
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        server.received().len(),
+        1,
+        "night 1: the new incident is mailed"
+    );
+    let subject = MessageParser::default()
+        .parse(&server.received()[0].0)
+        .unwrap()
+        .subject()
+        .unwrap()
+        .to_string();
+    assert!(subject.contains("extension 220"), "{subject}");
+    // Night 2: the same incident again, not bigger: no mail.
+    append_to(&master, &volume_night("2026-03-05", 0));
+    let out = nightly_email(dir.path(), &cfg);
+    assert_eq!(json(&out)["nightly"]["suppressed_repeats"], 1);
+    assert_eq!(server.received().len(), 1, "night 2: nothing new, no mail");
+    // Night 3: it grew: mailed again.
+    append_to(&master, &volume_night("2026-03-06", 10));
+    let out = nightly_email(dir.path(), &cfg);
+    assert_eq!(json(&out)["incidents"][0]["change"], "grown");
+    assert_eq!(server.received().len(), 2, "night 3: grown, mailed");
+}
+
+#[test]
+fn nightly_commits_its_state_once_the_alert_is_spooled() {
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        port,
+        &format!("{AUTH}min_severity = \"info\"\n"),
+    );
+    let master = dir.path().join("Master.csv");
+    append_to(&master, &volume_night("2026-03-04", 0));
+    // Night 1: the server is down: the alert is spooled, the run exits 2, and the rows count
+    // as processed (the alert is safe in the spool).
+    let out = nightly_email(dir.path(), &cfg);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(json(&out)["summary"]["rows_read"], 50);
+    assert_eq!(spooled(dir.path()), 1);
+    // Night 2: the server is back: the spooled alert goes out, night 1's rows are not read
+    // again, and the unchanged incident is not mailed a second time.
+    let server = Server::start("starttls", true, port);
+    append_to(&master, &volume_night("2026-03-05", 0));
+    let out = nightly_email(dir.path(), &cfg);
+    assert_eq!(
+        json(&out)["summary"]["rows_read"],
+        50,
+        "only night 2's rows"
+    );
+    assert_eq!(spooled(dir.path()), 0);
+    assert_eq!(
+        server.received().len(),
+        1,
+        "the spooled alert, nothing else"
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
