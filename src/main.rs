@@ -421,12 +421,7 @@ fn alert(
         eprintln!(
             "alert{} sent to {}{}",
             if out.sent { "" } else { "s" },
-            compose
-                .to
-                .iter()
-                .map(|m| m.email.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
+            recipients(&compose),
             match out.resent {
                 0 => String::new(),
                 n => format!(" ({n} spooled from earlier runs)"),
@@ -463,6 +458,14 @@ fn email_parts(
     })
 }
 
+/// The recipients' addresses, for messages about a delivery.
+fn recipients(c: &tollguard::email::settings::Compose) -> String {
+    c.to.iter()
+        .map(|m| m.email.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `tollguard test-email`.
 fn test_email(args: tollguard::cli::TestEmailArgs) -> Result<u8> {
     let c = Config::resolve(load(args.config.as_deref())?, Overrides::default())?;
@@ -480,12 +483,7 @@ fn test_email(args: tollguard::cli::TestEmailArgs) -> Result<u8> {
     println!(
         "test message sent through {} to {}",
         mailer.server(),
-        compose
-            .to
-            .iter()
-            .map(|m| m.email.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+        recipients(&compose)
     );
     Ok(0)
 }

@@ -86,21 +86,15 @@ pub fn subject(template: &str, rep: &Report, incidents: &[&IncidentView]) -> Str
             }
         }),
     ];
-    let mut out = String::with_capacity(template.len() + 64);
-    let mut rest = template;
-    while let Some(i) = rest.find('{') {
-        out.push_str(&rest[..i]);
-        let Some(j) = rest[i..].find('}') else {
-            break;
-        };
-        let name = &rest[i + 1..i + j];
-        match values.iter().find(|(k, _)| *k == name) {
-            Some((_, v)) => out.push_str(v),
-            None => out.push_str(&rest[i..i + j + 1]),
-        }
-        rest = &rest[i + j + 1..];
-    }
-    out.push_str(rest);
+    // Templates are validated when the settings are resolved; one that is not (a library
+    // caller's) is used as written rather than half filled.
+    let out = super::settings::fill_template(template, |name| {
+        values
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .unwrap_or_else(|_| template.to_string());
     one_line(&out, MAX_SUBJECT)
 }
 

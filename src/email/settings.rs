@@ -307,8 +307,11 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Rejects unknown placeholders and unbalanced braces in a subject template.
-fn check_template(t: &str) -> Result<(), String> {
+/// Fills a subject template: each `{name}` becomes `value(name)`. Unbalanced braces and
+/// names `value` does not know (`None`) are errors. The one parser of templates: validation
+/// ([`EmailSettings::compose`]) and filling ([`super::message::subject`]) both use it.
+pub fn fill_template(t: &str, value: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(t.len() + 64);
     let mut rest = t;
     while let Some(i) = rest.find(['{', '}']) {
         if rest[i..].starts_with('}') {
@@ -318,15 +321,23 @@ fn check_template(t: &str) -> Result<(), String> {
             return Err(format!("[email] subject: unmatched `{{` in `{t}`"));
         };
         let name = &rest[i + 1..i + j];
-        if !PLACEHOLDERS.contains(&name) {
+        let Some(v) = value(name) else {
             return Err(format!(
                 "[email] subject: unknown placeholder `{{{name}}}`; known: {}",
                 PLACEHOLDERS.join(", ")
             ));
-        }
+        };
+        out.push_str(&rest[..i]);
+        out.push_str(&v);
         rest = &rest[i + j + 1..];
     }
-    Ok(())
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Rejects unknown placeholders and unbalanced braces in a subject template.
+fn check_template(t: &str) -> Result<(), String> {
+    fill_template(t, |name| PLACEHOLDERS.contains(&name).then(String::new)).map(|_| ())
 }
 
 #[cfg(test)]

@@ -413,14 +413,6 @@ impl<'c> Builder<'c> {
         }
     }
 
-    /// Normalizes a raw row and appends it to the table (or merges it into the call it
-    /// continues).
-    pub fn push(&mut self, row: &RawRow<'_>, file: u32, line: u32) -> Result<(), String> {
-        let p = prepare::prepare(&self.plan, self.file_resolver(), row)?;
-        self.commit_strs(&p, file, line);
-        Ok(())
-    }
-
     /// Interns a prepared row's strings (in [`Handles`] order) and commits it.
     pub fn commit_strs(&mut self, p: &Prepared<&str>, file: u32, line: u32) {
         let strings = &mut self.table.strings;

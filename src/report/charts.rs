@@ -501,7 +501,7 @@ pub fn timeline_svg(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::call::{Call, Direction, Disposition, Subject, SubjectKind, NO_NUMBER};
+    use crate::call::{Call, Direction, Subject, SubjectKind};
     use crate::config::{ConfigFile, Overrides};
     use crate::intern::Sym;
 
@@ -528,28 +528,8 @@ mod tests {
             name: Sym::EMPTY,
         });
         for &start in starts {
-            t.calls.push(Call {
-                start,
-                duration: 60,
-                billsec: 50,
-                src: Sym::EMPTY,
-                caller_name: Sym::EMPTY,
-                dialled: Sym::EMPTY,
-                number: NO_NUMBER,
-                caller: NO_NUMBER,
-                direction: Direction::Outbound,
-                disposition: Disposition::Answered,
-                channel: Sym::EMPTY,
-                dst_channel: Sym::EMPTY,
-                trunk: Sym::EMPTY,
-                context: Sym::EMPTY,
-                account: Sym::EMPTY,
-                call_id: Sym::EMPTY,
-                linked_id: Sym::EMPTY,
-                subject,
-                file: 0,
-                line: 1,
-            });
+            t.calls
+                .push(Call::answered_for_test(start, Direction::Outbound, subject));
         }
         t
     }

@@ -399,34 +399,12 @@ fn busy_days(table: &CallTable, calls: &[usize], limit: usize) -> Vec<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::call::{Disposition, NO_NUMBER};
-    use crate::intern::Sym;
 
     fn table(starts: &[i64]) -> CallTable {
         let mut t = CallTable::new();
         for &start in starts {
-            t.calls.push(Call {
-                start,
-                duration: 60,
-                billsec: 50,
-                src: Sym::EMPTY,
-                caller_name: Sym::EMPTY,
-                dialled: Sym::EMPTY,
-                number: NO_NUMBER,
-                caller: NO_NUMBER,
-                direction: Direction::Forwarded,
-                disposition: Disposition::Answered,
-                channel: Sym::EMPTY,
-                dst_channel: Sym::EMPTY,
-                trunk: Sym::EMPTY,
-                context: Sym::EMPTY,
-                account: Sym::EMPTY,
-                call_id: Sym::EMPTY,
-                linked_id: Sym::EMPTY,
-                subject: 0,
-                file: 0,
-                line: 1,
-            });
+            t.calls
+                .push(Call::answered_for_test(start, Direction::Forwarded, 0));
         }
         t
     }
