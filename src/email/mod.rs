@@ -42,16 +42,15 @@ pub fn deliver(smtp: Result<Smtp, String>, spool_dir: &Path, msg: Option<&Messag
         ));
     }
     let mut failure: Option<String> = mailer.as_ref().err().cloned();
+    let send = |envelope: &lettre::address::Envelope, raw: &[u8]| match &mailer {
+        Ok(m) => m.send(envelope, raw),
+        Err(e) => Err(e.clone()),
+    };
     for s in pending {
         if failure.is_none() {
             let sent = std::fs::read(&s.path)
                 .map_err(|e| format!("{}: {e}", s.path.display()))
-                .and_then(|raw| {
-                    mailer
-                        .as_ref()
-                        .expect("no failure means a mailer")
-                        .send(&s.envelope, &raw)
-                });
+                .and_then(|raw| send(&s.envelope, &raw));
             match sent.and_then(|_| spool::remove(&s)) {
                 Ok(()) => {
                     out.resent += 1;
@@ -65,11 +64,7 @@ pub fn deliver(smtp: Result<Smtp, String>, spool_dir: &Path, msg: Option<&Messag
     if let Some(m) = msg {
         let raw = m.formatted();
         if failure.is_none() {
-            match mailer
-                .as_ref()
-                .expect("no failure means a mailer")
-                .send(m.envelope(), &raw)
-            {
+            match send(m.envelope(), &raw) {
                 Ok(()) => out.sent = true,
                 Err(e) => failure = Some(e),
             }
