@@ -154,7 +154,7 @@ type Grouped = (
     Vec<(u32, std::ops::Range<usize>)>,
 );
 
-/// One rule alone over every subject of the seeded month (imported, grouped and priced once):
+/// One rule alone over every subject of the seeded month (imported and grouped once):
 /// which rule costs what.
 #[divan::bench(sample_count = 10, args = rule_names())]
 fn rule_month(b: divan::Bencher, rule: &str) {
@@ -164,7 +164,6 @@ fn rule_month(b: divan::Bencher, rule: &str) {
         let path = month_file().to_string_lossy().to_string();
         let (mut table, _) = tollguard::audit::import(config(), &[path]).unwrap();
         let groups = tollguard::analyze::group(&mut table);
-        tollguard::analyze::price(&mut table);
         (table, groups)
     });
     let rules = tollguard::rules::enabled(&config().rules);

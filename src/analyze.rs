@@ -1,4 +1,4 @@
-//! The analyzer: prices calls, groups them per subject, runs every enabled rule on every group
+//! The analyzer: groups calls per subject, runs every enabled rule on every group
 //! in parallel (rayon), and merges related findings of one subject into incidents.
 //!
 //! Calls are sorted by (subject, start) once, so each subject's calls are one contiguous slice
@@ -38,18 +38,6 @@ pub struct Analysis {
     pub incidents: Vec<Incident>,
 }
 
-/// Estimated cost of every call: billable minutes times the destination's rate.
-pub fn price(table: &mut CallTable) {
-    table.costs = table
-        .calls
-        .iter()
-        .map(|c| match table.numbers.get(c.number as usize) {
-            Some(n) if c.direction.is_external_out() && c.billsec > 0 => c.minutes() * n.rate,
-            _ => 0.0,
-        })
-        .collect();
-}
-
 /// Sorts calls by subject and start and returns each subject's index range.
 pub fn group(table: &mut CallTable) -> Vec<(SubjectId, std::ops::Range<usize>)> {
     table
@@ -78,7 +66,6 @@ pub fn analyze_with(
     history: Option<&crate::state::baseline::Baselines>,
 ) -> Analysis {
     let groups = group(table);
-    price(table);
     // One rule set for the site and one per subject group (its settings and allow-list).
     let site: Vec<Box<dyn Rule>> = rules::enabled(&config.rules);
     let per_group: Vec<Vec<Box<dyn Rule>>> = config

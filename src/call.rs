@@ -5,6 +5,7 @@
 //! them correct across DST changes). The [`CallTable`] owns the calls together with the interner,
 //! the subject table, the list of source files and the per-number classification table.
 
+use crate::ids::{IdRef, IdStore};
 use crate::intern::{Interner, Sym};
 use crate::number::NumberInfo;
 use serde::{Deserialize, Serialize};
@@ -176,10 +177,11 @@ pub struct Call {
     pub context: Sym,
     /// Account code.
     pub account: Sym,
-    /// Call id (Asterisk `uniqueid`).
-    pub call_id: Sym,
-    /// Linked id joining the legs of one call (Asterisk `linkedid`), if present.
-    pub linked_id: Sym,
+    /// Call id (Asterisk `uniqueid`), in [`CallTable::ids`].
+    pub call_id: IdRef,
+    /// Linked id joining the legs of one call (Asterisk `linkedid`), if present, in
+    /// [`CallTable::ids`].
+    pub linked_id: IdRef,
     /// Who the call is attributed to.
     pub subject: SubjectId,
     /// Index of the source file in [`CallTable::files`].
@@ -232,8 +234,8 @@ impl Call {
             trunk: Sym::EMPTY,
             context: Sym::EMPTY,
             account: Sym::EMPTY,
-            call_id: Sym::EMPTY,
-            linked_id: Sym::EMPTY,
+            call_id: IdRef::EMPTY,
+            linked_id: IdRef::EMPTY,
             subject,
             file: 0,
             line: 1,
@@ -248,6 +250,8 @@ pub struct CallTable {
     pub calls: Vec<Call>,
     /// Interned strings.
     pub strings: Interner,
+    /// Call ids and linked ids (one per call, so stored rather than interned).
+    pub ids: IdStore,
     /// Subjects, indexed by [`SubjectId`].
     pub subjects: Vec<Subject>,
     subject_index: rustc_hash::FxHashMap<Subject, SubjectId>,
@@ -255,8 +259,6 @@ pub struct CallTable {
     pub files: Vec<String>,
     /// Number classifications, indexed by [`NumId`], one per distinct dialled string.
     pub numbers: Vec<NumberInfo>,
-    /// Per-call estimated cost in the site currency, parallel to `calls` (filled by pricing).
-    pub costs: Vec<f64>,
 }
 
 impl CallTable {
@@ -287,6 +289,11 @@ impl CallTable {
         self.strings.resolve(sym)
     }
 
+    /// A stored call id or linked id.
+    pub fn id(&self, r: IdRef) -> &str {
+        self.ids.get(r)
+    }
+
     /// The classification of a call's destination, if it has one.
     pub fn number_of(&self, call: &Call) -> Option<&NumberInfo> {
         self.numbers.get(call.number as usize)
@@ -297,9 +304,19 @@ impl CallTable {
         self.numbers.get(call.caller as usize)
     }
 
-    /// Estimated cost of the call at `index`.
+    /// Estimated cost of the call at `index` in the site currency (0 past the end).
     pub fn cost(&self, index: usize) -> f64 {
-        self.costs.get(index).copied().unwrap_or(0.0)
+        self.calls.get(index).map_or(0.0, |c| self.call_cost(c))
+    }
+
+    /// Estimated cost of a call: billable minutes times its destination's rate, for calls that
+    /// left the PBX. Computed when asked rather than stored: a multiplication is cheaper than
+    /// 8 bytes a call held for the whole run.
+    pub fn call_cost(&self, c: &Call) -> f64 {
+        match self.numbers.get(c.number as usize) {
+            Some(n) if c.direction.is_external_out() && c.billsec > 0 => c.minutes() * n.rate,
+            _ => 0.0,
+        }
     }
 
     /// `file:line` of a call, for references in reports.

@@ -25,6 +25,7 @@ pub mod email;
 pub mod error;
 pub mod export;
 pub mod groups;
+pub mod ids;
 pub mod import;
 pub mod input;
 pub mod intern;

@@ -308,8 +308,7 @@ fn export(args: ExportArgs) -> Result<u8> {
             ..Default::default()
         },
     )?;
-    let (mut table, stats) = tollguard::audit::import(&config, &args.input.inputs)?;
-    tollguard::analyze::price(&mut table);
+    let (table, stats) = tollguard::audit::import(&config, &args.input.inputs)?;
     let n = tollguard::export::write(&table, &args.parquet)?;
     eprintln!(
         "wrote {n} calls to {} ({} rows read, {} rejected)",

@@ -31,6 +31,7 @@ use crate::config::Config;
 use crate::dialplan::DialPlan;
 pub use crate::dialplan::Party;
 use crate::error::{Error, Result};
+use crate::ids::IdRef;
 use crate::input::{self, Source};
 use crate::intern::Sym;
 use crate::number::Classifier;
@@ -38,7 +39,7 @@ use crate::timeconv::LocalResolver;
 use chrono::NaiveDateTime;
 pub use detect::{candidates, choose, detect, score_all, Candidate};
 pub use fields::Fields;
-use prepare::{read_row, Core, Handles, Normalizer, Prepared, RowOutcome};
+use prepare::{read_row, Core, Handles, Ids, Normalizer, Prepared, RowOutcome};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
@@ -350,8 +351,9 @@ pub struct Builder<'c> {
     file_clock_utc: bool,
     classifier: &'c Classifier,
     number_cache: rustc_hash::FxHashMap<Sym, u32>,
-    /// Calls whose later segments are still to come: (file, call id) → index in the table.
-    open_segments: rustc_hash::FxHashMap<(u32, Sym), usize>,
+    /// Calls of the current file whose later segments are still to come: call id → index in
+    /// the table (cleared at each file's start).
+    open_segments: rustc_hash::FxHashMap<Box<str>, usize>,
     /// The table being filled.
     pub table: CallTable,
 }
@@ -413,17 +415,18 @@ impl<'c> Builder<'c> {
         }
     }
 
-    /// Interns a prepared row's strings (in [`Handles`] order) and commits it.
+    /// Interns a prepared row's strings (in [`Handles`] order), stores its ids and commits it.
     pub fn commit_strs(&mut self, p: &Prepared<&str>, file: u32, line: u32) {
         let strings = &mut self.table.strings;
         let h = p.strings.map(|s| strings.intern(s));
-        self.commit(&p.core, &h, file, line);
+        let ids = p.ids.store(&mut self.table.ids);
+        self.commit(&p.core, &h, ids, file, line);
     }
 
     /// Appends a prepared row whose strings are interned (or merges it into the call it
     /// continues). Rows must be committed in file order: number and subject ids are assigned
     /// in order of first use.
-    pub fn commit(&mut self, core: &Core, h: &Handles<Sym>, file: u32, line: u32) {
+    pub fn commit(&mut self, core: &Core, h: &Handles<Sym>, ids: Ids<IdRef>, file: u32, line: u32) {
         let number = self.number_id(h.destination);
         let caller = match h.caller {
             Some(k) => self.number_id(k),
@@ -450,8 +453,8 @@ impl<'c> Builder<'c> {
             trunk: h.trunk,
             context: h.context,
             account: h.account,
-            call_id: h.call_id,
-            linked_id: h.linked_id,
+            call_id: ids.call_id,
+            linked_id: ids.linked_id,
             subject,
             file,
             line,
@@ -462,17 +465,18 @@ impl<'c> Builder<'c> {
             self.table.calls.push(call);
             return;
         }
-        let key = (file, call.call_id);
-        if let Some(&i) = self.open_segments.get(&key) {
+        let key = self.table.ids.get(call.call_id);
+        if let Some(&i) = self.open_segments.get(key) {
             merge_segment(&mut self.table.calls[i], &call);
         } else {
-            if core.continues && !call.call_id.is_empty() {
-                self.open_segments.insert(key, self.table.calls.len());
+            if core.continues && !key.is_empty() {
+                self.open_segments
+                    .insert(key.into(), self.table.calls.len());
             }
             self.table.calls.push(call);
         }
         if !core.continues {
-            self.open_segments.remove(&key);
+            self.open_segments.remove(key);
         }
     }
 }

@@ -16,16 +16,17 @@
 //! (skipped blank lines included): a cut there keeps every line number as a sequential read
 //! gives it.
 
-use super::prepare::{read_row, Core, Handles, RowOutcome};
+use super::prepare::{read_row, Core, Handles, Ids, RowOutcome};
 use super::{
     cdr_reader_with, reject, Fields, FileStats, Format, ImportOptions, ImportStats, Layout,
 };
 use super::{read_error, Builder, RowIssue};
 use crate::dialplan::DialPlan;
 use crate::error::Result;
+use crate::ids::{IdRef, IdStore};
 use crate::intern::Sym;
 use crate::timeconv::LocalResolver;
-use lasso::{Capacity, Key, Rodeo, Spur};
+use lasso::{Key, Rodeo, Spur};
 use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 use std::io::Read;
@@ -51,14 +52,6 @@ impl Sizes {
 /// A plain file at least this large is read in parallel.
 pub const MIN_PARALLEL_BYTES: u64 = 8 << 20;
 
-/// Where a file is in its reading: what is left of the header, and the line of the next byte.
-struct Cursor {
-    /// Header records still to skip.
-    skip: usize,
-    /// 1-based line of the first byte not yet committed.
-    line: u64,
-}
-
 /// What one file's reading shares with every chunk.
 struct Ctx<'a> {
     format: &'a dyn Format,
@@ -72,6 +65,8 @@ struct Ctx<'a> {
 struct Row {
     core: Core,
     strings: Handles<u32>,
+    /// Ids in the chunk's [`Chunk::ids`].
+    ids: Ids<IdRef>,
     /// 1-based line within the chunk.
     line: u64,
 }
@@ -79,6 +74,8 @@ struct Row {
 /// The result of parsing one chunk.
 struct Chunk {
     strings: Rodeo<Spur, FxBuildHasher>,
+    /// Call ids of the chunk's rows.
+    ids: IdStore,
     rows: Vec<Row>,
     /// Rejected rows: line within the chunk, message (in order).
     rejects: Vec<(u64, String)>,
@@ -100,9 +97,12 @@ const EMPTY: u32 = u32::MAX;
 
 /// Reads the rest of a file (`stream`, starting at the file's first byte) in parallel into
 /// `builder`. Returns an error only in strict mode (the first rejected row).
+///
+/// Batches are pipelined: while the calling thread commits batch n, rayon's other threads read
+/// and parse batch n + 1, so the ordered commit no longer leaves a core idle.
 #[allow(clippy::too_many_arguments)]
 pub fn import_stream(
-    stream: &mut dyn Read,
+    stream: &mut (dyn Read + Send),
     builder: &mut Builder<'_>,
     format: &dyn Format,
     layout: &Layout,
@@ -119,77 +119,157 @@ pub fn import_stream(
         plan: norm.plan(),
         tz: norm.resolver().tz(),
     };
-    let mut cur = Cursor {
+    let mut reader = Batches {
+        stream,
+        buf: Vec::new(),
+        eof: false,
         skip: layout.header_rows,
-        line: 1,
+        sizes,
     };
-    let mut buf: Vec<u8> = Vec::new();
-    let mut eof = false;
-    while !eof || !buf.is_empty() {
-        // Fill the batch: the carried-over bytes plus up to `batch` more.
-        let mut read_err = None;
-        if !eof {
-            let want = sizes.batch.max(1);
-            // `read_to_end` on `take` stops short of `want` only at the end of the stream.
-            match stream.take(want as u64).read_to_end(&mut buf) {
-                Ok(n) => eof = n < want,
-                Err(e) => {
-                    eof = true;
-                    read_err = Some(e);
-                }
-            }
-        }
-        // Cut the batch after its last safe line end; the rest waits for more bytes.
-        let cut = if eof {
-            buf.len()
-        } else {
-            match last_cut(&buf) {
-                Some(c) => c,
-                None => continue, // no line end yet: read more
-            }
-        };
-        let batch = &buf[..cut];
-        let bounds = split(batch, sizes.chunk.max(1));
-        let last = bounds.len().saturating_sub(1);
-        let parsed: Vec<Chunk> = bounds
-            .par_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let skip = if i == 0 { cur.skip } else { 0 };
-                parse_chunk(&batch[r.clone()], skip, eof && i == last, &ctx)
-            })
-            .collect();
-        let mut carry: Option<usize> = None; // start (in batch) of bytes to read again
-        for (i, (range, chunk)) in bounds.iter().zip(parsed).enumerate() {
-            let at_end = eof && i == last;
-            let chunk = match carry.take() {
-                None => chunk,
-                Some(from) => {
-                    // The guess for this chunk was wrong: read it again from the carried start.
-                    let bytes = &batch[from..range.end];
-                    let again = parse_chunk(bytes, cur.skip, at_end, &ctx);
-                    commit(builder, &again, file_index, fs, stats, opts, &mut cur)?;
-                    if let Some(t) = again.tail {
-                        carry = Some(from + t);
-                    }
-                    continue;
-                }
-            };
-            commit(builder, &chunk, file_index, fs, stats, opts, &mut cur)?;
-            if let Some(t) = chunk.tail {
-                carry = Some(range.start + t);
-            }
-        }
-        let keep_from = carry.unwrap_or(cut);
-        if let Some(e) = read_err {
+    let mut cur = Cursor { line: 1 };
+    let mut next = reader.next(&ctx);
+    while let Some(batch) = next {
+        let more = batch.read_err.is_none() && !reader.done();
+        let (committed, following) = rayon::join(
+            || commit_batch(builder, &batch, file_index, fs, stats, opts, &mut cur),
+            || if more { reader.next(&ctx) } else { None },
+        );
+        committed?;
+        if let Some(e) = batch.read_err {
             // What was read is imported; the rest of the file is reported, as sequentially.
             let label = fs.file.clone();
             reject(fs, stats, opts, &label, cur.line, read_error(&e))?;
             return Ok(());
         }
-        // The last chunk of a file is read to its end, so nothing is carried past it.
-        debug_assert!(!(eof && carry.is_some()));
-        buf.drain(..keep_from);
+        next = following;
+    }
+    Ok(())
+}
+
+/// Where the commit is in the file: the line of the next byte not yet committed.
+struct Cursor {
+    /// 1-based line of the first byte not yet committed.
+    line: u64,
+}
+
+/// A batch parsed, its chunks proven to start at records: ready to commit in order.
+struct Batch {
+    chunks: Vec<Chunk>,
+    /// Reading stopped with this error after the batch's bytes.
+    read_err: Option<std::io::Error>,
+}
+
+/// Reads a stream in batches and parses each into proven chunks.
+struct Batches<'s> {
+    stream: &'s mut (dyn Read + Send),
+    /// Bytes read and not yet parsed into a committed-to-be chunk (a carried record first).
+    buf: Vec<u8>,
+    eof: bool,
+    /// Header records still to skip.
+    skip: usize,
+    sizes: Sizes,
+}
+
+impl Batches<'_> {
+    /// True when every byte was handed out in a batch.
+    fn done(&self) -> bool {
+        self.eof && self.buf.is_empty()
+    }
+
+    /// Reads and parses the next batch; `None` at the end of the stream.
+    fn next(&mut self, ctx: &Ctx<'_>) -> Option<Batch> {
+        loop {
+            if self.done() {
+                return None;
+            }
+            // Fill the batch: the carried-over bytes plus up to `batch` more.
+            let mut read_err = None;
+            if !self.eof {
+                let want = self.sizes.batch.max(1);
+                // `read_to_end` on `take` stops short of `want` only at the end of the stream.
+                match (&mut *self.stream)
+                    .take(want as u64)
+                    .read_to_end(&mut self.buf)
+                {
+                    Ok(n) => self.eof = n < want,
+                    Err(e) => {
+                        self.eof = true;
+                        read_err = Some(e);
+                    }
+                }
+            }
+            // Cut the batch after its last safe line end; the rest waits for more bytes.
+            let cut = if self.eof {
+                self.buf.len()
+            } else {
+                match last_cut(&self.buf) {
+                    Some(c) => c,
+                    None => continue, // no line end yet: read more
+                }
+            };
+            let (chunks, keep_from) = self.parse(cut, ctx);
+            // The last chunk of a file is read to its end, so nothing is carried past it.
+            debug_assert!(!(self.eof && keep_from < cut));
+            if read_err.is_some() {
+                self.buf.clear();
+            } else {
+                self.buf.drain(..keep_from);
+            }
+            return Some(Batch { chunks, read_err });
+        }
+    }
+
+    /// Parses `buf[..cut]` in chunks on rayon's threads, then proves the chunks' starts in
+    /// order, reading a chunk again from the carried start when its guess was wrong. Returns
+    /// the chunks and where the bytes not yet parsed begin.
+    fn parse(&mut self, cut: usize, ctx: &Ctx<'_>) -> (Vec<Chunk>, usize) {
+        let batch = &self.buf[..cut];
+        let bounds = split(batch, self.sizes.chunk.max(1));
+        let last = bounds.len().saturating_sub(1);
+        let eof = self.eof;
+        let skip = self.skip;
+        let parsed: Vec<Chunk> = bounds
+            .par_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let skip = if i == 0 { skip } else { 0 };
+                parse_chunk(&batch[r.clone()], skip, eof && i == last, ctx)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(parsed.len());
+        let mut carry: Option<usize> = None; // start (in batch) of bytes to read again
+        for (i, (range, guessed)) in bounds.iter().zip(parsed).enumerate() {
+            let at_end = eof && i == last;
+            let (from, chunk) = match carry.take() {
+                None => (range.start, guessed),
+                // The guess for this chunk was wrong: read it again from the carried start.
+                Some(from) => (
+                    from,
+                    parse_chunk(&batch[from..range.end], self.skip, at_end, ctx),
+                ),
+            };
+            self.skip -= chunk.header_skipped.min(self.skip);
+            if let Some(t) = chunk.tail {
+                carry = Some(from + t);
+            }
+            out.push(chunk);
+        }
+        (out, carry.unwrap_or(cut))
+    }
+}
+
+/// Commits a batch's chunks in order.
+fn commit_batch(
+    builder: &mut Builder<'_>,
+    batch: &Batch,
+    file_index: u32,
+    fs: &mut FileStats,
+    stats: &mut ImportStats,
+    opts: &ImportOptions,
+    cur: &mut Cursor,
+) -> Result<()> {
+    for chunk in &batch.chunks {
+        commit(builder, chunk, file_index, fs, stats, opts, cur)?;
     }
     Ok(())
 }
@@ -219,15 +299,17 @@ fn commit(
             map[id as usize]
         }
     };
+    let id_base = builder.table.ids.append(&chunk.ids);
     // Rejects and repairs are listed per kind in line order; interleaving them with the calls
     // matters only for strict mode, which stops at the first reject (its calls are dropped).
     for (line, message) in &chunk.rejects {
         reject(fs, stats, opts, &label, base + line, message.clone())?;
     }
+    builder.table.calls.reserve(chunk.rows.len());
     for row in &chunk.rows {
         let h = row.strings.map(sym);
         let line = (base + row.line).min(u64::from(u32::MAX)) as u32;
-        builder.commit(&row.core, &h, file_index, line);
+        builder.commit(&row.core, &h, row.ids.rebase(id_base), file_index, line);
     }
     for (line, how) in &chunk.repairs {
         if stats.repairs.len() < opts.show_rejects.max(1) {
@@ -242,7 +324,6 @@ fn commit(
     fs.rows_repaired_utf8 += chunk.rows_repaired_utf8;
     fs.rows_repaired_split += chunk.repairs.len() as u64;
     fs.rows_skipped += chunk.rows_skipped;
-    cur.skip -= chunk.header_skipped.min(cur.skip);
     cur.line += chunk.newlines;
     Ok(())
 }
@@ -253,10 +334,10 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
     let mut out = Chunk {
         // About 250 bytes a row and a few new strings per row (call ids are unique): sized once
         // instead of rehashing as the chunk fills.
-        strings: Rodeo::with_capacity_and_hasher(
-            Capacity::for_strings(bytes.len() / 64 + 16),
-            FxBuildHasher,
-        ),
+        // Call ids are kept apart (`ids`), so the strings here repeat: numbers, channels,
+        // names and contexts, a few thousand in a chunk.
+        strings: Rodeo::with_hasher(FxBuildHasher),
+        ids: IdStore::new(),
         rows: Vec::with_capacity(bytes.len() / 200),
         rejects: Vec::new(),
         repairs: Vec::new(),
@@ -316,6 +397,7 @@ fn row(rec: &csv::ByteRecord, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut
         out.rows_repaired_utf8 += 1;
     }
     let strings = &mut out.strings;
+    let store = &mut out.ids;
     let rows = &mut out.rows;
     let outcome = read_row(
         ctx.format,
@@ -324,16 +406,30 @@ fn row(rec: &csv::ByteRecord, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut
         ctx.plan,
         resolver,
         &mut |p| {
+            // Several fields of a row are often the very same slice (the destination is the
+            // dialled number, the caller is `src`, the subject a part of the channel): those
+            // reuse the id found a moment ago instead of hashing the string again.
+            let mut seen: [(usize, usize, u32); 11] = [(0, 0, EMPTY); 11];
+            let mut n = 0;
             let ids = p.strings.map(|s| {
                 if s.is_empty() {
-                    EMPTY
-                } else {
-                    strings.get_or_intern(s).into_usize() as u32
+                    return EMPTY;
                 }
+                let key = (s.as_ptr() as usize, s.len());
+                if let Some(&(_, _, id)) = seen[..n].iter().find(|e| (e.0, e.1) == key) {
+                    return id;
+                }
+                let id = strings.get_or_intern(s).into_usize() as u32;
+                if n < seen.len() {
+                    seen[n] = (key.0, key.1, id);
+                    n += 1;
+                }
+                id
             });
             rows.push(Row {
                 core: p.core,
                 strings: ids,
+                ids: p.ids.store(store),
                 line,
             });
         },

@@ -11,6 +11,7 @@
 use super::{caller_name, repair, Fields, Format, Layout, RawRow, Stamp};
 use crate::call::{Direction, Disposition, SubjectKind};
 use crate::dialplan::{channel_base, DialPlan, RowChannels};
+use crate::ids::{IdRef, IdStore};
 use crate::timeconv::LocalResolver;
 
 /// The string fields of a call, in the order they are interned. The order is part of the
@@ -40,10 +41,6 @@ pub struct Handles<T> {
     pub context: T,
     /// Account code.
     pub account: T,
-    /// Call id (trimmed).
-    pub call_id: T,
-    /// Linked id.
-    pub linked_id: T,
 }
 
 impl<T: Copy> Handles<T> {
@@ -61,8 +58,6 @@ impl<T: Copy> Handles<T> {
             trunk: f(self.trunk),
             context: f(self.context),
             account: f(self.account),
-            call_id: f(self.call_id),
-            linked_id: f(self.linked_id),
         }
     }
 }
@@ -93,6 +88,41 @@ pub struct Prepared<T> {
     pub core: Core,
     /// Strings.
     pub strings: Handles<T>,
+    /// Call id (trimmed) and linked id: stored, not interned (see [`crate::ids`]).
+    pub ids: Ids<T>,
+}
+
+/// A call's ids, as strings or as handles into an [`IdStore`].
+#[derive(Debug, Clone, Copy)]
+pub struct Ids<T> {
+    /// Call id (Asterisk `uniqueid`).
+    pub call_id: T,
+    /// Linked id (Asterisk `linkedid`).
+    pub linked_id: T,
+}
+
+impl Ids<&str> {
+    /// Stores both ids in `store`; a linked id equal to the call id (the first leg of an
+    /// Asterisk call) shares its handle instead of being stored twice.
+    pub fn store(&self, store: &mut IdStore) -> Ids<IdRef> {
+        let call_id = store.push(self.call_id);
+        let linked_id = if self.linked_id == self.call_id {
+            call_id
+        } else {
+            store.push(self.linked_id)
+        };
+        Ids { call_id, linked_id }
+    }
+}
+
+impl Ids<IdRef> {
+    /// The handles after their chunk's store was appended at `base`.
+    pub fn rebase(&self, base: u32) -> Ids<IdRef> {
+        Ids {
+            call_id: IdStore::rebase(self.call_id, base),
+            linked_id: IdStore::rebase(self.linked_id, base),
+        }
+    }
 }
 
 /// The shared-state-free part of the builder for one file: dial plan and clock.
@@ -189,6 +219,8 @@ pub fn prepare<'a>(
                 trunk: routing.trunk,
                 context: row.context,
                 account: row.account,
+            },
+            ids: Ids {
                 call_id: row.call_id.trim(),
                 linked_id: row.linked_id,
             },

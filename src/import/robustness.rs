@@ -131,7 +131,7 @@ fn snapshot(
                 table.str(c.src),
                 table.str(c.dialled),
                 table.str(c.caller_name),
-                table.str(c.call_id)
+                table.id(c.call_id)
             )
         })
         .collect();
@@ -140,7 +140,7 @@ fn snapshot(
         table.subjects,
         table.numbers,
         table.strings.len()
-    )
+    ) + &format!(" {} ids", table.ids.len())
 }
 
 #[test]

@@ -3,7 +3,6 @@
 
 use super::{finding, money, Context, Finding, Grade, Group, Rule, RuleMeta, Severity, Totals};
 use crate::call::SubjectKind;
-use crate::intern::Sym;
 use crate::number::risk::RiskTier;
 use crate::number::NumberKind;
 use rustc_hash::FxHashMap;
@@ -205,20 +204,21 @@ impl Rule for ConcurrentCalls {
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         // Answered calls only; rows of one linkedid are one call spanning all of them.
         let mut slots: Vec<Slot> = Vec::new();
-        let mut by_link: FxHashMap<Sym, usize> = FxHashMap::default();
+        let mut by_link: FxHashMap<&str, usize> = FxHashMap::default();
         for (i, c) in g.external(ctx) {
             if !c.is_connected() {
                 continue;
             }
-            if c.linked_id != Sym::EMPTY {
-                if let Some(&k) = by_link.get(&c.linked_id) {
+            let link = ctx.table.id(c.linked_id);
+            if !link.is_empty() {
+                if let Some(&k) = by_link.get(link) {
                     let s = &mut slots[k];
                     s.start = s.start.min(c.start);
                     s.end = s.end.max(c.end());
                     s.rows.push(i);
                     continue;
                 }
-                by_link.insert(c.linked_id, slots.len());
+                by_link.insert(link, slots.len());
             }
             slots.push(Slot {
                 start: c.start,
