@@ -65,6 +65,9 @@ pub enum Party<'a> {
 #[derive(Debug, Clone)]
 pub struct DialPlan {
     extension: Regex,
+    /// The extension pattern's length bounds when it is a plain `^[0-9]{a,b}$` (the default):
+    /// then a digit check stands in for the regex, which runs several times a row.
+    extension_digits: Option<(usize, usize)>,
     trunks: GlobSet,
     inbound: GlobSet,
     subject_by: SubjectBy,
@@ -120,21 +123,37 @@ fn globset(patterns: &[GlobPattern], what: &str) -> Result<GlobSet, String> {
 /// device or trunk: what the dial plan judges and what reports show, and one string to keep
 /// instead of one per call. A name without such a suffix (`SIP/provider-xyz`) is left whole.
 pub fn channel_base(channel: &str) -> &str {
+    // One backward pass over the bytes (this runs twice a row): the `;N` half, then the
+    // `-<hex>` counter, each only when its run of digits is non-empty and preceded by its
+    // separator. Digits and hex digits are ASCII, so every cut is at a character boundary.
     let c = channel.trim();
-    let c = match c.rfind(';') {
-        Some(i) if i + 1 < c.len() && c[i + 1..].bytes().all(|b| b.is_ascii_digit()) => &c[..i],
-        _ => c,
-    };
-    match c.rfind('-') {
-        Some(i)
-            if i + 1 < c.len()
-                && c[..i].contains('/')
-                && c[i + 1..].bytes().all(|b| b.is_ascii_hexdigit()) =>
-        {
-            &c[..i]
-        }
-        _ => c,
+    let b = c.as_bytes();
+    let run_back =
+        |end: usize, f: fn(&u8) -> bool| end - b[..end].iter().rev().take_while(|x| f(x)).count();
+    let mut end = b.len();
+    let i = run_back(end, u8::is_ascii_digit);
+    if i > 0 && i < end && b[i - 1] == b';' {
+        end = i - 1;
     }
+    let j = run_back(end, u8::is_ascii_hexdigit);
+    if j > 0 && j < end && b[j - 1] == b'-' && b[..j - 1].contains(&b'/') {
+        return &c[..j - 1];
+    }
+    &c[..end]
+}
+
+/// `Some((a, b))` when `pattern` is exactly `^[0-9]{a,b}$` or `^[0-9]{a}$`: strings of `a` to `b`
+/// ASCII digits. Anything else (`\\d` included: it matches every script's digits) is `None`.
+fn digit_range(pattern: &str) -> Option<(usize, usize)> {
+    let inner = pattern.strip_prefix("^[0-9]{")?.strip_suffix("}$")?;
+    let (lo, hi) = match inner.split_once(',') {
+        Some((lo, hi)) => (lo.parse().ok()?, hi.parse().ok()?),
+        None => {
+            let n = inner.parse().ok()?;
+            (n, n)
+        }
+    };
+    (lo <= hi).then_some((lo, hi))
 }
 
 /// A trunk name for reports, when the format named none.
@@ -154,6 +173,7 @@ impl DialPlan {
     pub fn new(site: &SiteSettings) -> Result<Self, String> {
         Ok(DialPlan {
             extension: site.extension_pattern.0.clone(),
+            extension_digits: digit_range(site.extension_pattern.0.as_str()),
             trunks: globset(&site.trunks, "trunks")?,
             inbound: globset(&site.inbound_contexts, "inbound_contexts")?,
             subject_by: site.subject_by,
@@ -162,7 +182,14 @@ impl DialPlan {
 
     /// True when `s` looks like an extension.
     pub fn is_extension(&self, s: &str) -> bool {
-        !s.is_empty() && self.extension.is_match(s)
+        match self.extension_digits {
+            Some((lo, hi)) => {
+                (lo..=hi).contains(&s.len())
+                    && !s.is_empty()
+                    && s.bytes().all(|b| b.is_ascii_digit())
+            }
+            None => !s.is_empty() && self.extension.is_match(s),
+        }
     }
 
     /// True when `s` is a full external number (digits, longer than an extension).
@@ -183,7 +210,9 @@ impl DialPlan {
         if tech.eq_ignore_ascii_case("Local") {
             return ChannelKind::Local(peer, self.is_external_number(peer));
         }
-        if self.trunks.is_match(channel) || self.trunks.is_match(peer) {
+        // An empty set (the default) matches nothing; asking it still costs a path parse.
+        if !self.trunks.is_empty() && (self.trunks.is_match(channel) || self.trunks.is_match(peer))
+        {
             return ChannelKind::Trunk(peer);
         }
         if LINE_TECHS.iter().any(|t| tech.eq_ignore_ascii_case(t)) {
@@ -227,7 +256,7 @@ impl DialPlan {
 
     /// True when `context` is an inbound (from-the-outside) context.
     pub fn is_inbound_context(&self, context: &str) -> bool {
-        !context.is_empty() && self.inbound.is_match(context)
+        !context.is_empty() && !self.inbound.is_empty() && self.inbound.is_match(context)
     }
 
     /// Direction, trunk and subject of one row.
@@ -401,6 +430,71 @@ mod tests {
             ChannelKind::Local("00442079460000", true)
         );
         assert_eq!(p.channel(""), ChannelKind::None);
+    }
+
+    #[test]
+    fn plain_digit_patterns_skip_the_regex_and_agree_with_it() {
+        assert_eq!(digit_range("^[0-9]{2,6}$"), Some((2, 6)));
+        assert_eq!(digit_range("^[0-9]{3}$"), Some((3, 3)));
+        for other in [
+            "^\\d{2,6}$",
+            "^[0-9]{2,}$",
+            "^[0-9]{6,2}$",
+            "^[1-9][0-9]{2}$",
+            "[0-9]{3}",
+        ] {
+            assert_eq!(digit_range(other), None, "{other}");
+        }
+        let fast = plan();
+        assert!(fast.extension_digits.is_some());
+        let slow = DialPlan {
+            extension_digits: None,
+            ..fast.clone()
+        };
+        for s in [
+            "", "1", "12", "201", "123456", "1234567", "12a", "+4930", "٣٤٥", " 201", "201\n",
+        ] {
+            assert_eq!(fast.is_extension(s), slow.is_extension(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn channel_base_agrees_with_its_definition_on_every_short_string() {
+        // The definition in words: drop a `;digits` half, then a `-hexdigits` counter when a
+        // `/` comes before it. Checked against that plain reading over every string of up to
+        // six characters from an alphabet of the characters that matter.
+        fn reference(channel: &str) -> &str {
+            let c = channel.trim();
+            let c = match c.rfind(';') {
+                Some(i) if i + 1 < c.len() && c[i + 1..].bytes().all(|b| b.is_ascii_digit()) => {
+                    &c[..i]
+                }
+                _ => c,
+            };
+            match c.rfind('-') {
+                Some(i)
+                    if i + 1 < c.len()
+                        && c[..i].contains('/')
+                        && c[i + 1..].bytes().all(|b| b.is_ascii_hexdigit()) =>
+                {
+                    &c[..i]
+                }
+                _ => c,
+            }
+        }
+        let alphabet = ['/', '-', ';', '1', 'a', 'x', ' ', 'é'];
+        let mut words = vec![String::new()];
+        for _ in 0..6 {
+            let next: Vec<String> = words
+                .iter()
+                .filter(|w| w.chars().count() == words.last().unwrap().chars().count())
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(next);
+        }
+        for w in &words {
+            assert_eq!(channel_base(w), reference(w), "{w:?}");
+        }
     }
 
     #[test]

@@ -52,8 +52,8 @@ pub fn frame(t: &CallTable) -> Result<DataFrame> {
         "estimated_cost" => (0..calls.len()).map(|i| t.cost(i)).collect::<Vec<_>>(),
         "trunk" => s(&|c| c.trunk),
         "account" => s(&|c| c.account),
-        "call_id" => calls.iter().map(|c| t.id(c.call_id)).collect::<Vec<_>>(),
-        "linked_id" => calls.iter().map(|c| t.id(c.linked_id)).collect::<Vec<_>>(),
+        "call_id" => calls.iter().map(|c| t.call_id(c)).collect::<Vec<_>>(),
+        "linked_id" => calls.iter().map(|c| t.linked_id(c)).collect::<Vec<_>>(),
     )
     .map_err(polars_err)?;
     let times = [

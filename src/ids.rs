@@ -3,40 +3,39 @@
 //!
 //! Nearly every row has its own call id, so interning them buys no sharing and costs a hash
 //! table entry, a hash and a comparison per row: on a 5-million-row month that was the largest
-//! single cost of the import and about 200 MB. Here an id costs its bytes plus one offset, and
-//! storing one is a copy. The few places that compare ids (the legs of one call, continued
-//! Avaya segments) compare the strings.
+//! single cost of the import and about 200 MB. Here a call's two ids are one record in a byte
+//! arena: a tag saying how the linked id relates to the call id (the same, absent, or its own),
+//! then each stored id as a length and its bytes, padded to 4 bytes. An [`IdRef`] is the record's
+//! position in 4-byte units, so one `u32` reaches 16 GB of ids and needs no offset table: about
+//! 16 bytes a call for Asterisk's `1791187502.3`. The few places that compare ids (the legs of
+//! one call, continued Avaya segments) compare the strings.
 
-/// A handle to a stored id. [`IdRef::EMPTY`] is the empty id (absent).
+/// A handle to a call's ids in an [`IdStore`]. [`IdRef::EMPTY`]: both ids absent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IdRef(u32);
 
 impl IdRef {
-    /// The absent (empty) id.
+    /// No call id and no linked id.
     pub const EMPTY: IdRef = IdRef(0);
 
-    /// True for the absent id.
+    /// True when both ids are absent.
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
 }
 
-/// The ids of one run (or of one chunk being read in parallel, appended in order later).
-#[derive(Clone, Debug)]
-pub struct IdStore {
-    bytes: String,
-    /// `ends[k]` is the end in `bytes` of the id `IdRef(k)`; `ends[0] == 0` stands for the empty
-    /// id, so id `k` spans `ends[k - 1]..ends[k]`. `u64`: one run may hold more than 4 GB of ids.
-    ends: Vec<u64>,
-}
+/// The linked id equals the call id (the first leg of an Asterisk call).
+const LINK_SAME: u8 = 0;
+/// No linked id.
+const LINK_NONE: u8 = 1;
+/// The linked id follows the call id.
+const LINK_OWN: u8 = 2;
 
-impl Default for IdStore {
-    fn default() -> Self {
-        IdStore {
-            bytes: String::new(),
-            ends: vec![0],
-        }
-    }
+/// The ids of one run (or of one chunk being read in parallel, appended in order later).
+#[derive(Clone, Debug, Default)]
+pub struct IdStore {
+    bytes: Vec<u8>,
+    records: usize,
 }
 
 impl IdStore {
@@ -45,47 +44,105 @@ impl IdStore {
         Self::default()
     }
 
-    /// Stores `s` and returns its handle; the empty string is [`IdRef::EMPTY`] and stores
-    /// nothing.
+    /// Stores a call's id and linked id and returns the handle of both; two empty ids are
+    /// [`IdRef::EMPTY`] and store nothing.
     ///
     /// # Panics
-    /// After 4,294,967,295 ids in one store (rows are counted in `u32` everywhere).
-    pub fn push(&mut self, s: &str) -> IdRef {
-        if s.is_empty() {
+    /// Past 16 GB of ids in one store (a billion calls: memory runs out long before).
+    pub fn push(&mut self, call_id: &str, linked_id: &str) -> IdRef {
+        if call_id.is_empty() && linked_id.is_empty() {
             return IdRef::EMPTY;
         }
-        let k = u32::try_from(self.ends.len()).expect("more than 4 billion call ids");
-        self.bytes.push_str(s);
-        self.ends.push(self.bytes.len() as u64);
-        IdRef(k)
-    }
-
-    /// The id behind a handle (`""` for [`IdRef::EMPTY`] and for handles of another store).
-    pub fn get(&self, r: IdRef) -> &str {
-        let k = r.0 as usize;
-        if k == 0 || k >= self.ends.len() {
-            return "";
+        self.bytes.resize(self.bytes.len().next_multiple_of(4), 0);
+        let unit = u32::try_from(self.bytes.len() / 4 + 1).expect("more than 16 GB of call ids");
+        let link = if linked_id == call_id {
+            LINK_SAME
+        } else if linked_id.is_empty() {
+            LINK_NONE
+        } else {
+            LINK_OWN
+        };
+        self.bytes.push(link);
+        self.put(call_id);
+        if link == LINK_OWN {
+            self.put(linked_id);
         }
-        &self.bytes[self.ends[k - 1] as usize..self.ends[k] as usize]
+        self.records += 1;
+        IdRef(unit)
     }
 
-    /// Number of stored (non-empty) ids.
+    /// Appends a length (LEB128) and the bytes of `s`.
+    fn put(&mut self, s: &str) {
+        let mut n = s.len();
+        loop {
+            let low = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                self.bytes.push(low);
+                break;
+            }
+            self.bytes.push(low | 0x80);
+        }
+        self.bytes.extend_from_slice(s.as_bytes());
+    }
+
+    /// Reads a length and a string at `at`; returns it and the position after it. Damaged or
+    /// foreign positions read as empty rather than panic.
+    fn take(&self, mut at: usize) -> (&str, usize) {
+        let mut n = 0usize;
+        let mut shift = 0;
+        while let Some(&b) = self.bytes.get(at) {
+            at += 1;
+            n |= usize::from(b & 0x7f).checked_shl(shift).unwrap_or(0);
+            shift += 7;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let end = at.saturating_add(n);
+        let s = self
+            .bytes
+            .get(at..end)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("");
+        (s, end)
+    }
+
+    /// The call id and the linked id behind a handle (`""` for absent ids and for handles of
+    /// another store).
+    pub fn get(&self, r: IdRef) -> (&str, &str) {
+        if r.is_empty() {
+            return ("", "");
+        }
+        let at = (r.0 as usize - 1) * 4;
+        let Some(&link) = self.bytes.get(at) else {
+            return ("", "");
+        };
+        let (call_id, next) = self.take(at + 1);
+        match link {
+            LINK_SAME => (call_id, call_id),
+            LINK_OWN => (call_id, self.take(next).0),
+            _ => (call_id, ""),
+        }
+    }
+
+    /// Number of records (calls with at least one id).
     pub fn len(&self) -> usize {
-        self.ends.len() - 1
+        self.records
     }
 
     /// True when nothing is stored.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.records == 0
     }
 
-    /// Appends every id of `other` (a chunk's store); `other`'s handle `r` becomes
+    /// Appends every record of `other` (a chunk's store); `other`'s handle `r` becomes
     /// [`IdStore::rebase`]`(r, base)` with the returned `base`.
     pub fn append(&mut self, other: &IdStore) -> u32 {
-        let base = (self.ends.len() - 1) as u32;
-        let offset = self.bytes.len() as u64;
-        self.bytes.push_str(&other.bytes);
-        self.ends.extend(other.ends[1..].iter().map(|e| e + offset));
+        self.bytes.resize(self.bytes.len().next_multiple_of(4), 0);
+        let base = u32::try_from(self.bytes.len() / 4).expect("more than 16 GB of call ids");
+        self.bytes.extend_from_slice(&other.bytes);
+        self.records += other.records;
         base
     }
 
@@ -97,11 +154,6 @@ impl IdStore {
             IdRef(r.0 + base)
         }
     }
-
-    /// Bytes held (for memory accounting in benchmarks).
-    pub fn heap_bytes(&self) -> usize {
-        self.bytes.capacity() + self.ends.capacity() * 8
-    }
 }
 
 #[cfg(test)]
@@ -111,32 +163,46 @@ mod tests {
     #[test]
     fn ids_round_trip_and_empty_is_free() {
         let mut s = IdStore::new();
-        assert_eq!(s.push(""), IdRef::EMPTY);
-        let a = s.push("1772849645.26");
-        let b = s.push("1772849645.26");
-        assert_ne!(a, b, "ids are not deduplicated");
-        assert_eq!(s.get(a), "1772849645.26");
-        assert_eq!(s.get(b), "1772849645.26");
-        assert_eq!(s.get(IdRef::EMPTY), "");
-        assert_eq!(s.len(), 2);
+        assert_eq!(s.push("", ""), IdRef::EMPTY);
+        let a = s.push("1772849645.26", "1772849645.26");
+        let b = s.push("1772849645.27", "1772849645.26");
+        let c = s.push("1772849645.28", "");
+        let d = s.push("", "only-linked");
+        assert_ne!(a, b);
+        assert_eq!(s.get(a), ("1772849645.26", "1772849645.26"));
+        assert_eq!(s.get(b), ("1772849645.27", "1772849645.26"));
+        assert_eq!(s.get(c), ("1772849645.28", ""));
+        assert_eq!(s.get(d), ("", "only-linked"));
+        assert_eq!(s.get(IdRef::EMPTY), ("", ""));
+        assert_eq!(s.len(), 4);
         assert_eq!(
-            s.get(IdRef(99)),
-            "",
-            "a foreign handle reads as empty, never panics"
+            s.get(IdRef(999)),
+            ("", ""),
+            "a foreign handle reads as empty"
         );
+    }
+
+    #[test]
+    fn long_and_unicode_ids_keep_their_bytes() {
+        let mut s = IdStore::new();
+        let long = "x".repeat(70_000);
+        let r = s.push(&long, "ü-1");
+        let q = s.push("a", "b");
+        assert_eq!(s.get(r), (long.as_str(), "ü-1"));
+        assert_eq!(s.get(q), ("a", "b"));
     }
 
     #[test]
     fn appended_chunks_keep_their_ids() {
         let mut run = IdStore::new();
-        let first = run.push("a-1");
+        let first = run.push("a-1", "");
         let mut chunk = IdStore::new();
-        let x = chunk.push("b-ü-2");
-        let y = chunk.push("c-3");
+        let x = chunk.push("b-ü-2", "b-ü-2");
+        let y = chunk.push("c-3", "l-3");
         let base = run.append(&chunk);
-        assert_eq!(run.get(first), "a-1");
-        assert_eq!(run.get(IdStore::rebase(x, base)), "b-ü-2");
-        assert_eq!(run.get(IdStore::rebase(y, base)), "c-3");
+        assert_eq!(run.get(first), ("a-1", ""));
+        assert_eq!(run.get(IdStore::rebase(x, base)), ("b-ü-2", "b-ü-2"));
+        assert_eq!(run.get(IdStore::rebase(y, base)), ("c-3", "l-3"));
         assert_eq!(IdStore::rebase(IdRef::EMPTY, base), IdRef::EMPTY);
         assert_eq!(run.len(), 3);
     }

@@ -26,7 +26,7 @@ pub mod teams;
 pub mod threecx;
 pub mod yeastar;
 
-use crate::call::{Call, CallTable, Direction, Disposition, Subject, NO_NUMBER};
+use crate::call::{Call, CallTable, Direction, Disposition, FileId, Subject, NO_NUMBER};
 use crate::config::Config;
 use crate::dialplan::DialPlan;
 pub use crate::dialplan::Party;
@@ -39,7 +39,7 @@ use crate::timeconv::LocalResolver;
 use chrono::NaiveDateTime;
 pub use detect::{candidates, choose, detect, score_all, Candidate};
 pub use fields::Fields;
-use prepare::{read_row, Core, Handles, Ids, Normalizer, Prepared, RowOutcome};
+use prepare::{read_row, Core, Handles, Normalizer, Prepared, RowOutcome};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
@@ -416,7 +416,7 @@ impl<'c> Builder<'c> {
     }
 
     /// Interns a prepared row's strings (in [`Handles`] order), stores its ids and commits it.
-    pub fn commit_strs(&mut self, p: &Prepared<&str>, file: u32, line: u32) {
+    pub fn commit_strs(&mut self, p: &Prepared<&str>, file: FileId, line: u32) {
         let strings = &mut self.table.strings;
         let h = p.strings.map(|s| strings.intern(s));
         let ids = p.ids.store(&mut self.table.ids);
@@ -426,7 +426,7 @@ impl<'c> Builder<'c> {
     /// Appends a prepared row whose strings are interned (or merges it into the call it
     /// continues). Rows must be committed in file order: number and subject ids are assigned
     /// in order of first use.
-    pub fn commit(&mut self, core: &Core, h: &Handles<Sym>, ids: Ids<IdRef>, file: u32, line: u32) {
+    pub fn commit(&mut self, core: &Core, h: &Handles<Sym>, ids: IdRef, file: FileId, line: u32) {
         let number = self.number_id(h.destination);
         let caller = match h.caller {
             Some(k) => self.number_id(k),
@@ -453,8 +453,7 @@ impl<'c> Builder<'c> {
             trunk: h.trunk,
             context: h.context,
             account: h.account,
-            call_id: ids.call_id,
-            linked_id: ids.linked_id,
+            ids,
             subject,
             file,
             line,
@@ -465,7 +464,7 @@ impl<'c> Builder<'c> {
             self.table.calls.push(call);
             return;
         }
-        let key = self.table.ids.get(call.call_id);
+        let key = self.table.ids.get(call.ids).0;
         if let Some(&i) = self.open_segments.get(key) {
             merge_segment(&mut self.table.calls[i], &call);
         } else {
@@ -721,7 +720,12 @@ fn import_one(
             format.name()
         );
     }
-    let file_index = builder.table.files.len() as u32;
+    let file_index = FileId::try_from(builder.table.files.len()).map_err(|_| {
+        Error::Invalid(format!(
+            "more than {} input files in one run: audit them in several runs",
+            usize::from(FileId::MAX) + 1
+        ))
+    })?;
     builder.table.files.push(label.clone());
     if builder.start_file(format) == Clock::Utc {
         fs.note = join_note(

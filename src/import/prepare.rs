@@ -102,26 +102,9 @@ pub struct Ids<T> {
 }
 
 impl Ids<&str> {
-    /// Stores both ids in `store`; a linked id equal to the call id (the first leg of an
-    /// Asterisk call) shares its handle instead of being stored twice.
-    pub fn store(&self, store: &mut IdStore) -> Ids<IdRef> {
-        let call_id = store.push(self.call_id);
-        let linked_id = if self.linked_id == self.call_id {
-            call_id
-        } else {
-            store.push(self.linked_id)
-        };
-        Ids { call_id, linked_id }
-    }
-}
-
-impl Ids<IdRef> {
-    /// The handles after their chunk's store was appended at `base`.
-    pub fn rebase(&self, base: u32) -> Ids<IdRef> {
-        Ids {
-            call_id: IdStore::rebase(self.call_id, base),
-            linked_id: IdStore::rebase(self.linked_id, base),
-        }
+    /// Stores both ids in `store` as one record.
+    pub fn store(&self, store: &mut IdStore) -> IdRef {
+        store.push(self.call_id, self.linked_id)
     }
 }
 

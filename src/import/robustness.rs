@@ -131,7 +131,7 @@ fn snapshot(
                 table.str(c.src),
                 table.str(c.dialled),
                 table.str(c.caller_name),
-                table.id(c.call_id)
+                table.call_id(c)
             )
         })
         .collect();

@@ -104,7 +104,7 @@ pub fn render(
             safe(t.str(c.dst_channel)).into(),
             safe(t.str(c.trunk)).into(),
             safe(t.str(c.account)).into(),
-            safe(t.id(c.call_id)).into(),
+            safe(t.call_id(c)).into(),
             safe(&t.files[c.file as usize]).into(),
             c.line.to_string(),
         ];

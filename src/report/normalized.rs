@@ -69,8 +69,8 @@ pub fn render(t: &CallTable, stats: &ImportStats, out: &mut dyn Write) -> io::Re
                 field(&|n| n.risk.as_str().to_string()),
                 safe(t.str(c.trunk)).into_owned(),
                 safe(t.str(c.account)).into_owned(),
-                safe(t.id(c.call_id)).into_owned(),
-                safe(t.id(c.linked_id)).into_owned(),
+                safe(t.call_id(c)).into_owned(),
+                safe(t.linked_id(c)).into_owned(),
             ])?;
         }
         w.flush()?;

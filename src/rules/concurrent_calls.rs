@@ -113,7 +113,8 @@ impl ConcurrentCalls {
 struct Slot {
     start: i64,
     end: i64,
-    rows: Vec<usize>,
+    /// The slot's first row; later legs of the same linked id are in `more`.
+    row: usize,
 }
 
 /// A stretch of time during which the number of calls in progress exceeds the limit.
@@ -204,18 +205,20 @@ impl Rule for ConcurrentCalls {
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         // Answered calls only; rows of one linkedid are one call spanning all of them.
         let mut slots: Vec<Slot> = Vec::new();
+        // (slot, row) of the legs after a slot's first: one list, not a `Vec` per call.
+        let mut more: Vec<(usize, usize)> = Vec::new();
         let mut by_link: FxHashMap<&str, usize> = FxHashMap::default();
         for (i, c) in g.external(ctx) {
             if !c.is_connected() {
                 continue;
             }
-            let link = ctx.table.id(c.linked_id);
+            let link = ctx.table.linked_id(c);
             if !link.is_empty() {
                 if let Some(&k) = by_link.get(link) {
                     let s = &mut slots[k];
                     s.start = s.start.min(c.start);
                     s.end = s.end.max(c.end());
-                    s.rows.push(i);
+                    more.push((k, i));
                     continue;
                 }
                 by_link.insert(link, slots.len());
@@ -223,11 +226,16 @@ impl Rule for ConcurrentCalls {
             slots.push(Slot {
                 start: c.start,
                 end: c.end(),
-                rows: vec![i],
+                row: i,
             });
         }
         if slots.len() < 2 {
             return;
+        }
+        // Sorting moves slots: remember each one's legs by row first.
+        let mut legs: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+        for &(k, i) in &more {
+            legs.entry(slots[k].row).or_default().push(i);
         }
         slots.sort_by_key(|s| (s.start, s.end));
         let shared = ctx
@@ -293,7 +301,10 @@ impl Rule for ConcurrentCalls {
             let off = mine.iter().any(|x| x.off);
             let mut rows: Vec<usize> = ks
                 .iter()
-                .flat_map(|&k| slots[k].rows.iter().copied())
+                .flat_map(|&k| {
+                    let first = slots[k].row;
+                    std::iter::once(first).chain(legs.get(&first).into_iter().flatten().copied())
+                })
                 .collect();
             rows.sort_unstable();
             self.emit(g, ctx, rows, worst, off, shared, out);
