@@ -8,6 +8,7 @@
 use crate::ids::{IdRef, IdStore};
 use crate::intern::{Interner, Sym};
 use crate::number::NumberInfo;
+use crate::text::FastTrim;
 use serde::{Deserialize, Serialize};
 
 /// Which way a call went, seen from the PBX.
@@ -68,7 +69,7 @@ pub enum Disposition {
 impl Disposition {
     /// Parses Asterisk dispositions (`ANSWERED`, `NO ANSWER`, ...), case-insensitively.
     pub fn parse_asterisk(s: &str) -> Disposition {
-        let s = s.trim();
+        let s = s.trim_fast();
         let eq = |t: &str| s.eq_ignore_ascii_case(t);
         if eq("ANSWERED") || eq("ANSWER") {
             Disposition::Answered

@@ -15,6 +15,7 @@
 
 use crate::call::{Direction, SubjectKind};
 use crate::config::{GlobPattern, SiteSettings, SubjectBy};
+use crate::text::FastTrim;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
@@ -126,7 +127,7 @@ pub fn channel_base(channel: &str) -> &str {
     // One backward pass over the bytes (this runs twice a row): the `;N` half, then the
     // `-<hex>` counter, each only when its run of digits is non-empty and preceded by its
     // separator. Digits and hex digits are ASCII, so every cut is at a character boundary.
-    let c = channel.trim();
+    let c = channel.trim_fast();
     let b = c.as_bytes();
     let run_back =
         |end: usize, f: fn(&u8) -> bool| end - b[..end].iter().rev().take_while(|x| f(x)).count();
@@ -200,7 +201,7 @@ impl DialPlan {
 
     /// Classifies one channel string.
     pub fn channel<'a>(&self, channel: &'a str) -> ChannelKind<'a> {
-        let channel = channel.trim();
+        let channel = channel.trim_fast();
         if channel.is_empty() {
             return ChannelKind::None;
         }
@@ -270,7 +271,7 @@ impl DialPlan {
             Party::Other(o) => ChannelKind::Other(o),
             Party::None => ChannelKind::None,
             Party::Number(n) => {
-                let n = n.trim();
+                let n = n.trim_fast();
                 if n.is_empty() {
                     ChannelKind::None
                 } else if self.is_extension(n) {
@@ -464,7 +465,7 @@ mod tests {
         // `/` comes before it. Checked against that plain reading over every string of up to
         // six characters from an alphabet of the characters that matter.
         fn reference(channel: &str) -> &str {
-            let c = channel.trim();
+            let c = channel.trim_fast();
             let c = match c.rfind(';') {
                 Some(i) if i + 1 < c.len() && c[i + 1..].bytes().all(|b| b.is_ascii_digit()) => {
                     &c[..i]

@@ -36,6 +36,7 @@ pub mod report;
 pub mod rules;
 pub mod state;
 pub mod synth;
+pub mod text;
 pub mod timeconv;
 
 pub use error::{Error, Result};

@@ -9,6 +9,7 @@
 //! - a time in the spring gap (02:30 never happens) is read with the offset in force before the
 //!   change, which is what a PBX clock that had not yet jumped would have written.
 
+use crate::text::FastTrim;
 use chrono::{NaiveDate, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 use std::cell::RefCell;
@@ -16,7 +17,7 @@ use std::cell::RefCell;
 /// Parses `YYYY-MM-DD HH:MM:SS` (also with `/` or `T`, optional fraction, optional trailing
 /// `Z`), by hand for the common fixed-width shape and with chrono for the rest.
 pub fn parse_timestamp(s: &str) -> Option<NaiveDateTime> {
-    let s = s.trim();
+    let s = s.trim_fast();
     let b = s.as_bytes();
     if b.len() >= 19
         && (b[4] == b'-' || b[4] == b'/')

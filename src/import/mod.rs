@@ -35,6 +35,7 @@ use crate::ids::IdRef;
 use crate::input::{self, Source};
 use crate::intern::Sym;
 use crate::number::Classifier;
+use crate::text::FastTrim;
 use crate::timeconv::LocalResolver;
 use chrono::NaiveDateTime;
 pub use detect::{candidates, choose, detect, score_all, Candidate};
@@ -525,9 +526,9 @@ pub enum Clock {
 
 /// The name part of a caller id `"Name" <number>`; the whole string if it has no `<number>`.
 pub fn caller_name(clid: &str) -> &str {
-    let s = clid.trim();
+    let s = clid.trim_fast();
     let name = match s.rfind('<') {
-        Some(i) if s.ends_with('>') => s[..i].trim(),
+        Some(i) if s.ends_with('>') => s[..i].trim_fast(),
         _ => s,
     };
     name.strip_prefix('"')
@@ -1018,7 +1019,7 @@ fn read_error(e: &dyn std::fmt::Display) -> String {
 /// a caller name or a timestamp there means the fields were shifted.
 pub fn check_channels(row: &RawRow<'_>) -> Result<(), String> {
     for (what, s) in [("channel", row.channel), ("dstchannel", row.dst_channel)] {
-        let s = s.trim();
+        let s = s.trim_fast();
         let shaped = s.is_empty()
             || s.split_once('/').is_some_and(|(t, _)| {
                 !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -1035,7 +1036,7 @@ pub fn check_channels(row: &RawRow<'_>) -> Result<(), String> {
 
 /// Parses a non-negative integer field (seconds), tolerating surrounding spaces.
 pub fn parse_secs(s: &str, what: &str) -> Result<u32, String> {
-    let t = s.trim();
+    let t = s.trim_fast();
     t.parse::<u32>()
         .map_err(|_| format!("{what} `{}` is not a whole number of seconds", excerpt(t)))
 }
@@ -1052,7 +1053,7 @@ pub fn excerpt(s: &str) -> String {
 /// An optional wall-clock time field (empty is `None`); the error names the field and the shape
 /// the format writes.
 pub fn wall_clock(s: &str, what: &str, shape: &str) -> Result<Option<Stamp>, String> {
-    let t = s.trim();
+    let t = s.trim_fast();
     if t.is_empty() {
         return Ok(None);
     }

@@ -93,6 +93,9 @@ struct Chunk {
     tail: Option<usize>,
     /// Line ends in the chunk before `tail` (all of them when complete).
     newlines: u64,
+    /// The previous row's id at each position of [`Handles::map`]: contexts, trunks and
+    /// destination channels repeat from row to row, and a comparison is cheaper than a hash.
+    last: [u32; 11],
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -355,6 +358,7 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
         header_skipped: 0,
         tail: None,
         newlines: 0,
+        last: [EMPTY; 11],
     };
     let resolver = LocalResolver::new(ctx.tz);
     let mut rdr = cdr_reader_with(bytes, ctx.format.delimiter());
@@ -407,6 +411,7 @@ fn row(rec: &csv::ByteRecord, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut
     let strings = &mut out.strings;
     let store = &mut out.ids;
     let rows = &mut out.rows;
+    let last = &mut out.last;
     let outcome = read_row(
         ctx.format,
         ctx.layout,
@@ -419,14 +424,22 @@ fn row(rec: &csv::ByteRecord, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut
             // those reuse the id found a moment ago instead of hashing the string again.
             let mut seen: [(&str, u32); 11] = [("", EMPTY); 11];
             let mut n = 0;
+            let mut at = 0;
             let ids = p.strings.map(|s| {
+                let slot = at;
+                at += 1;
                 if s.is_empty() {
                     return EMPTY;
                 }
                 if let Some(&(_, id)) = seen[..n].iter().find(|e| e.0 == s) {
                     return id;
                 }
-                let id = strings.get_or_intern(s).into_usize() as u32;
+                let prev = last[slot];
+                let id = match Spur::try_from_usize(prev as usize) {
+                    Some(k) if prev != EMPTY && strings.resolve(&k) == s => prev,
+                    _ => strings.get_or_intern(s).into_usize() as u32,
+                };
+                last[slot] = id;
                 if n < seen.len() {
                     seen[n] = (s, id);
                     n += 1;

@@ -12,6 +12,7 @@ use super::{caller_name, repair, Fields, Format, Layout, RawRow, Stamp};
 use crate::call::{Direction, Disposition, SubjectKind};
 use crate::dialplan::{channel_base, DialPlan, RowChannels};
 use crate::ids::{IdRef, IdStore};
+use crate::text::FastTrim;
 use crate::timeconv::LocalResolver;
 
 /// The string fields of a call, in the order they are interned. The order is part of the
@@ -166,16 +167,18 @@ pub fn prepare<'a>(
             from: row.from,
             to: row.to,
         });
-        let dialled = row.dst.trim();
+        let dialled = row.dst.trim_fast();
         // Only calls that leave the PBX have a destination worth classifying; a forwarded call
         // is priced on the number it was relayed to, not on the DID it came in on.
         let destination = match routing.direction {
             Direction::Outbound | Direction::Unknown => dialled,
-            Direction::Forwarded if !row.relayed_to.trim().is_empty() => row.relayed_to.trim(),
+            Direction::Forwarded if !row.relayed_to.trim_fast().is_empty() => {
+                row.relayed_to.trim_fast()
+            }
             Direction::Forwarded => plan.relayed_to(row.dst, row.dst_channel, row.lastdata),
             Direction::Inbound | Direction::Internal => "",
         };
-        let src = row.src.trim();
+        let src = row.src.trim_fast();
         let caller = match routing.direction {
             Direction::Inbound | Direction::Forwarded if !src.is_empty() => Some(src),
             _ => None,
@@ -204,7 +207,7 @@ pub fn prepare<'a>(
                 account: row.account,
             },
             ids: Ids {
-                call_id: row.call_id.trim(),
+                call_id: row.call_id.trim_fast(),
                 linked_id: row.linked_id,
             },
         })
