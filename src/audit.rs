@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 /// Everything a report needs.
 #[derive(Debug)]
 pub struct AuditResult {
-    /// The calls, sorted by subject and start, priced.
+    /// The calls, sorted by subject and start (costs: [`CallTable::cost`]).
     pub table: CallTable,
     /// Import accounting.
     pub stats: ImportStats,

@@ -157,6 +157,12 @@ fn digit_range(pattern: &str) -> Option<(usize, usize)> {
     (lo <= hi).then_some((lo, hi))
 }
 
+/// `set.is_match(s)`, without asking an empty set (the default for trunks): it matches
+/// nothing, but globset parses the candidate path first, several times a row.
+fn any_match(set: &GlobSet, s: &str) -> bool {
+    !set.is_empty() && set.is_match(s)
+}
+
 /// A trunk name for reports, when the format named none.
 fn or_unknown_trunk(trunk: &str) -> &str {
     if trunk.is_empty() {
@@ -211,9 +217,7 @@ impl DialPlan {
         if tech.eq_ignore_ascii_case("Local") {
             return ChannelKind::Local(peer, self.is_external_number(peer));
         }
-        // An empty set (the default) matches nothing; asking it still costs a path parse.
-        if !self.trunks.is_empty() && (self.trunks.is_match(channel) || self.trunks.is_match(peer))
-        {
+        if any_match(&self.trunks, channel) || any_match(&self.trunks, peer) {
             return ChannelKind::Trunk(peer);
         }
         if LINE_TECHS.iter().any(|t| tech.eq_ignore_ascii_case(t)) {
@@ -257,7 +261,7 @@ impl DialPlan {
 
     /// True when `context` is an inbound (from-the-outside) context.
     pub fn is_inbound_context(&self, context: &str) -> bool {
-        !context.is_empty() && !self.inbound.is_empty() && self.inbound.is_match(context)
+        !context.is_empty() && any_match(&self.inbound, context)
     }
 
     /// Direction, trunk and subject of one row.

@@ -14,7 +14,7 @@ fn polars_err(e: PolarsError) -> Error {
     Error::Invalid(format!("export: {e}"))
 }
 
-/// The calls of a (priced) table as a data frame.
+/// The calls of a table, with their estimated costs, as a data frame.
 pub fn frame(t: &CallTable) -> Result<DataFrame> {
     let calls = &t.calls;
     let num = |f: &dyn Fn(&crate::number::NumberInfo) -> String| -> Vec<String> {
@@ -76,7 +76,7 @@ pub fn frame(t: &CallTable) -> Result<DataFrame> {
     Ok(df)
 }
 
-/// Writes the calls of a priced table to `path` as Parquet.
+/// Writes the calls of a table, with their estimated costs, to `path` as Parquet.
 pub fn write(t: &CallTable, path: &Path) -> Result<usize> {
     let mut df = frame(t)?;
     crate::state::history::write_parquet(path, &mut df)?;

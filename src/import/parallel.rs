@@ -16,7 +16,7 @@
 //! (skipped blank lines included): a cut there keeps every line number as a sequential read
 //! gives it.
 
-use super::prepare::{read_row, Core, Handles, RowOutcome};
+use super::prepare::{read_row, Core, Handles, RowOutcome, FIELDS};
 use super::{
     cdr_reader_with, reject, Fields, FileStats, Format, ImportOptions, ImportStats, Layout,
 };
@@ -95,7 +95,7 @@ struct Chunk {
     newlines: u64,
     /// The previous row's id at each position of [`Handles::map`]: contexts, trunks and
     /// destination channels repeat from row to row, and a comparison is cheaper than a hash.
-    last: [u32; 11],
+    last: [u32; FIELDS],
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -131,30 +131,29 @@ pub fn import_stream(
         skip: layout.header_rows,
         sizes,
     };
-    let mut cur = Cursor { line: 1 };
+    // 1-based line of the first byte not yet committed.
+    let mut line: u64 = 1;
     let mut next = reader.next(&ctx);
     while let Some(batch) = next {
         let more = batch.read_err.is_none() && !reader.done();
         let (committed, following) = rayon::join(
-            || commit_batch(builder, &batch, file_index, fs, stats, opts, &mut cur),
+            || {
+                batch.chunks.iter().try_for_each(|chunk| {
+                    commit(builder, chunk, file_index, fs, stats, opts, &mut line)
+                })
+            },
             || if more { reader.next(&ctx) } else { None },
         );
         committed?;
         if let Some(e) = batch.read_err {
             // What was read is imported; the rest of the file is reported, as sequentially.
             let label = fs.file.clone();
-            reject(fs, stats, opts, &label, cur.line, read_error(&e))?;
+            reject(fs, stats, opts, &label, line, read_error(&e))?;
             return Ok(());
         }
         next = following;
     }
     Ok(())
-}
-
-/// Where the commit is in the file: the line of the next byte not yet committed.
-struct Cursor {
-    /// 1-based line of the first byte not yet committed.
-    line: u64,
 }
 
 /// A batch parsed, its chunks proven to start at records: ready to commit in order.
@@ -263,23 +262,8 @@ impl Batches<'_> {
     }
 }
 
-/// Commits a batch's chunks in order.
-fn commit_batch(
-    builder: &mut Builder<'_>,
-    batch: &Batch,
-    file_index: FileId,
-    fs: &mut FileStats,
-    stats: &mut ImportStats,
-    opts: &ImportOptions,
-    cur: &mut Cursor,
-) -> Result<()> {
-    for chunk in &batch.chunks {
-        commit(builder, chunk, file_index, fs, stats, opts, cur)?;
-    }
-    Ok(())
-}
-
-/// Commits a parsed chunk into the builder, in order, and advances the cursor.
+/// Commits a parsed chunk into the builder, in order, and advances `line` (the 1-based line of
+/// the first byte not yet committed) past it.
 fn commit(
     builder: &mut Builder<'_>,
     chunk: &Chunk,
@@ -287,9 +271,9 @@ fn commit(
     fs: &mut FileStats,
     stats: &mut ImportStats,
     opts: &ImportOptions,
-    cur: &mut Cursor,
+    line: &mut u64,
 ) -> Result<()> {
-    let base = cur.line - 1;
+    let base = *line - 1;
     let label = fs.file.clone();
     // Local ids to handles: interned in local order, which is the order of first use.
     let map: Vec<Sym> = chunk
@@ -335,7 +319,7 @@ fn commit(
     fs.rows_repaired_utf8 += chunk.rows_repaired_utf8;
     fs.rows_repaired_split += chunk.repairs.len() as u64;
     fs.rows_skipped += chunk.rows_skipped;
-    cur.line += chunk.newlines;
+    *line += chunk.newlines;
     Ok(())
 }
 
@@ -343,8 +327,6 @@ fn commit(
 /// by the file's end is read as it is, as the csv reader does).
 fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
     let mut out = Chunk {
-        // About 250 bytes a row and a few new strings per row (call ids are unique): sized once
-        // instead of rehashing as the chunk fills.
         // Call ids are kept apart (`ids`), so the strings here repeat: numbers, channels,
         // names and contexts, a few thousand in a chunk.
         strings: Rodeo::with_hasher(FxBuildHasher),
@@ -358,7 +340,7 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
         header_skipped: 0,
         tail: None,
         newlines: 0,
-        last: [EMPTY; 11],
+        last: [EMPTY; FIELDS],
     };
     let resolver = LocalResolver::new(ctx.tz);
     let mut rdr = cdr_reader_with(bytes, ctx.format.delimiter());
@@ -422,7 +404,7 @@ fn row(rec: &csv::ByteRecord, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut
             // Several fields of a row often hold the same text (the destination is the dialled
             // number, the caller is `src`, the subject is `src` or a part of the channel):
             // those reuse the id found a moment ago instead of hashing the string again.
-            let mut seen: [(&str, u32); 11] = [("", EMPTY); 11];
+            let mut seen: [(&str, u32); FIELDS] = [("", EMPTY); FIELDS];
             let mut n = 0;
             let mut at = 0;
             let ids = p.strings.map(|s| {

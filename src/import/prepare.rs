@@ -44,6 +44,9 @@ pub struct Handles<T> {
     pub account: T,
 }
 
+/// How many fields [`Handles::map`] visits at most (the length of per-field memos).
+pub const FIELDS: usize = 11;
+
 impl<T: Copy> Handles<T> {
     /// Maps every field with `f`, visiting them in interning order.
     pub fn map<U>(&self, mut f: impl FnMut(T) -> U) -> Handles<U> {

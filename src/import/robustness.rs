@@ -61,15 +61,7 @@ fn damage(rng: &mut fastrand::Rng, data: &mut Vec<u8>) {
 
 #[test]
 fn damaged_files_never_panic_and_every_row_is_accounted_for() {
-    let config = Config::resolve(
-        ConfigFile::default(),
-        Overrides {
-            tz: Some("Europe/Berlin".parse().unwrap()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let classifier = Classifier::from_config(&config).unwrap();
+    let (config, classifier) = berlin();
     let dir = tempfile::tempdir().unwrap();
     let mut rng = fastrand::Rng::with_seed(20261122);
     for format in super::FORMATS {
@@ -136,16 +128,16 @@ fn snapshot(
         })
         .collect();
     format!(
-        "{result:?}\n{calls:#?}\n{:?}\n{:?}\n{}",
+        "{result:?}\n{calls:#?}\n{:?}\n{:?}\n{} {} ids",
         table.subjects,
         table.numbers,
-        table.strings.len()
-    ) + &format!(" {} ids", table.ids.len())
+        table.strings.len(),
+        table.ids.len()
+    )
 }
 
-#[test]
-fn parallel_reading_gives_the_sequential_result_on_damaged_files() {
-    use super::{import_all_with, parallel::Sizes, Mode};
+/// The default configuration in Berlin time, and its classifier: what both tests read with.
+fn berlin() -> (Config, Classifier) {
     let config = Config::resolve(
         ConfigFile::default(),
         Overrides {
@@ -155,6 +147,13 @@ fn parallel_reading_gives_the_sequential_result_on_damaged_files() {
     )
     .unwrap();
     let classifier = Classifier::from_config(&config).unwrap();
+    (config, classifier)
+}
+
+#[test]
+fn parallel_reading_gives_the_sequential_result_on_damaged_files() {
+    use super::{import_all_with, parallel::Sizes, Mode};
+    let (config, classifier) = berlin();
     let dir = tempfile::tempdir().unwrap();
     let mut rng = fastrand::Rng::with_seed(7_2026_1122);
     // Quoted newlines, blank and CRLF lines, invalid UTF-8 and shifted rows, so that cuts land

@@ -113,7 +113,7 @@ impl ConcurrentCalls {
 struct Slot {
     start: i64,
     end: i64,
-    /// The slot's first row; later legs of the same linked id are in `more`.
+    /// The slot's first row; later legs of the same linked id are in `legs`.
     row: usize,
 }
 
@@ -205,8 +205,9 @@ impl Rule for ConcurrentCalls {
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         // Answered calls only; rows of one linkedid are one call spanning all of them.
         let mut slots: Vec<Slot> = Vec::new();
-        // (slot, row) of the legs after a slot's first: one list, not a `Vec` per call.
-        let mut more: Vec<(usize, usize)> = Vec::new();
+        // The legs after a slot's first, by that first row (which survives the sort below):
+        // only calls sharing a linked id get a list, not every call.
+        let mut legs: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
         let mut by_link: FxHashMap<&str, usize> = FxHashMap::default();
         for (i, c) in g.external(ctx) {
             if !c.is_connected() {
@@ -218,7 +219,7 @@ impl Rule for ConcurrentCalls {
                     let s = &mut slots[k];
                     s.start = s.start.min(c.start);
                     s.end = s.end.max(c.end());
-                    more.push((k, i));
+                    legs.entry(s.row).or_default().push(i);
                     continue;
                 }
                 by_link.insert(link, slots.len());
@@ -231,11 +232,6 @@ impl Rule for ConcurrentCalls {
         }
         if slots.len() < 2 {
             return;
-        }
-        // Sorting moves slots: remember each one's legs by row first.
-        let mut legs: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
-        for &(k, i) in &more {
-            legs.entry(slots[k].row).or_default().push(i);
         }
         slots.sort_by_key(|s| (s.start, s.end));
         let shared = ctx
