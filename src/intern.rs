@@ -4,7 +4,7 @@
 //! contexts, so every string field of [`crate::call::Call`] is a 4-byte [`Sym`] into one
 //! [`Interner`]. The empty string is always [`Sym::EMPTY`], so "absent" costs nothing.
 
-use lasso::{Rodeo, Spur};
+use lasso::{Key, Rodeo, Spur};
 use rustc_hash::FxBuildHasher;
 
 /// A handle to an interned string. `Sym::EMPTY` is the empty string.
@@ -18,6 +18,17 @@ impl Sym {
     /// True for the empty string.
     pub fn is_empty(self) -> bool {
         self.0.is_none()
+    }
+
+    /// The handle's position in its interner (0 for the first string); `None` for the empty
+    /// string.
+    pub fn index(self) -> Option<usize> {
+        self.0.map(|k| k.into_usize())
+    }
+
+    /// The handle at `index` (as returned by [`Sym::index`]); `None` when out of range.
+    pub fn from_index(index: usize) -> Option<Sym> {
+        Spur::try_from_usize(index).map(|k| Sym(Some(k)))
     }
 }
 
@@ -107,5 +118,8 @@ mod tests {
         assert_eq!(i.resolve(Sym::EMPTY), "");
         assert_eq!(i.len(), 1);
         assert_eq!(std::mem::size_of::<Sym>(), 4);
+        assert_eq!(a.index(), Some(0));
+        assert_eq!(Sym::from_index(0), Some(a));
+        assert_eq!(Sym::EMPTY.index(), None);
     }
 }

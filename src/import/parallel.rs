@@ -25,7 +25,7 @@ use crate::call::FileId;
 use crate::dialplan::DialPlan;
 use crate::error::Result;
 use crate::ids::{IdRef, IdStore};
-use crate::intern::Sym;
+use crate::intern::{Interner, Sym};
 use crate::timeconv::LocalResolver;
 use lasso::{Key, Rodeo, Spur};
 use rayon::prelude::*;
@@ -39,6 +39,9 @@ pub struct Sizes {
     pub chunk: usize,
     /// Bytes read per batch (chunks parsed at once; bounds the memory held).
     pub batch: usize,
+    /// Strings the run's table must gain (at least; or an eighth of its size) before chunks
+    /// get a new copy of it to look strings up in ([`Ctx::known`]).
+    pub refresh: usize,
 }
 
 impl Sizes {
@@ -48,6 +51,7 @@ impl Sizes {
     pub const DEFAULT: Sizes = Sizes {
         chunk: 2 << 20,
         batch: 16 << 20,
+        refresh: 1024,
     };
 }
 
@@ -55,15 +59,23 @@ impl Sizes {
 pub const MIN_PARALLEL_BYTES: u64 = 8 << 20;
 
 /// What one file's reading shares with every chunk.
+#[derive(Clone, Copy)]
 struct Ctx<'a> {
     format: &'a dyn Format,
     layout: &'a Layout,
     plan: &'a DialPlan,
     /// The zone of the file's wall-clock times (each chunk resolves with its own memo).
     tz: chrono_tz::Tz,
+    /// A copy of the run's string table as it was a batch or two ago. A month repeats the same
+    /// numbers, names and channels, so nearly every string of a chunk is found here and its
+    /// handle is final: only strings not seen before go into the chunk's own table, to be
+    /// interned when the chunk is committed. (A fresh table per chunk held about 1.6 strings a
+    /// row, each interned again at commit on the one committing thread.)
+    known: &'a Interner,
 }
 
-/// One imported row of a chunk, its strings as chunk-local ids.
+/// One imported row of a chunk, its strings as ids: [`EMPTY`], a handle of [`Ctx::known`]
+/// (below [`LOCAL`]), or `LOCAL |` an id in the chunk's own table.
 struct Row {
     core: Core,
     strings: Handles<u32>,
@@ -75,6 +87,7 @@ struct Row {
 
 /// The result of parsing one chunk.
 struct Chunk {
+    /// Strings not in [`Ctx::known`], in order of first use.
     strings: Rodeo<Spur, FxBuildHasher>,
     /// Call ids of the chunk's rows.
     ids: IdStore,
@@ -99,6 +112,35 @@ struct Chunk {
 }
 
 const EMPTY: u32 = u32::MAX;
+/// Marks an id of the chunk's own table (ids without it are handles of [`Ctx::known`]).
+const LOCAL: u32 = 1 << 31;
+
+/// The text of a row's string id.
+fn text<'s>(known: &'s Interner, local: &'s Rodeo<Spur, FxBuildHasher>, id: u32) -> &'s str {
+    if id & LOCAL != 0 {
+        Spur::try_from_usize((id & !LOCAL) as usize).map_or("", |k| local.resolve(&k))
+    } else {
+        Sym::from_index(id as usize).map_or("", |k| known.resolve(k))
+    }
+}
+
+/// The id of `s` (not empty): its handle in `known`, or an id in the chunk's own table.
+fn lookup(known: &Interner, local: &mut Rodeo<Spur, FxBuildHasher>, s: &str) -> u32 {
+    match known.get(s).and_then(Sym::index) {
+        Some(i) if i < LOCAL as usize => i as u32,
+        _ => {
+            let i = local.get_or_intern(s).into_usize();
+            // A chunk of a few megabytes holds far fewer than 2^31 strings.
+            debug_assert!(i < LOCAL as usize);
+            LOCAL | i as u32
+        }
+    }
+}
+
+/// Take a new copy of the string table for [`Ctx::known`] once it has grown by this share
+/// (or by [`Sizes::refresh`] strings): after the first batches of a month, rarely, so copying
+/// costs next to nothing.
+const REFRESH_SHARE: usize = 8;
 
 /// Reads the rest of a file (`stream`, starting at the file's first byte) in parallel into
 /// `builder`. Returns an error only in strict mode (the first rejected row).
@@ -118,11 +160,13 @@ pub fn import_stream(
     sizes: Sizes,
 ) -> Result<()> {
     let norm = builder.normalizer();
-    let ctx = Ctx {
+    let mut known = builder.table.strings.clone();
+    let base = Ctx {
         format,
         layout,
         plan: norm.plan(),
         tz: norm.resolver().tz(),
+        known: &Interner::new(),
     };
     let mut reader = Batches {
         stream,
@@ -133,9 +177,20 @@ pub fn import_stream(
     };
     // 1-based line of the first byte not yet committed.
     let mut line: u64 = 1;
-    let mut next = reader.next(&ctx);
+    let mut next = reader.next(&Ctx {
+        known: &known,
+        ..base
+    });
     while let Some(batch) = next {
         let more = batch.read_err.is_none() && !reader.done();
+        let grown = builder.table.strings.len();
+        if grown >= known.len() + (known.len() / REFRESH_SHARE).max(sizes.refresh) {
+            known = builder.table.strings.clone();
+        }
+        let ctx = Ctx {
+            known: &known,
+            ..base
+        };
         let (committed, following) = rayon::join(
             || {
                 batch.chunks.iter().try_for_each(|chunk| {
@@ -275,7 +330,9 @@ fn commit(
 ) -> Result<()> {
     let base = *line - 1;
     let label = fs.file.clone();
-    // Local ids to handles: interned in local order, which is the order of first use.
+    // Local ids to handles: interned in local order, which is the order of first use among
+    // the strings the snapshot did not know (the others have their handles already), so
+    // handles come out as in a sequential read.
     let map: Vec<Sym> = chunk
         .strings
         .strings()
@@ -284,8 +341,11 @@ fn commit(
     let sym = |id: u32| {
         if id == EMPTY {
             Sym::EMPTY
+        } else if id & LOCAL != 0 {
+            map[(id & !LOCAL) as usize]
         } else {
-            map[id as usize]
+            // The table only grows, so a handle of its earlier copy is valid in it.
+            Sym::from_index(id as usize).expect("a handle below LOCAL")
         }
     };
     let id_base = builder.table.ids.append(&chunk.ids);
@@ -369,7 +429,7 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
         out.header_skipped = 0;
     }
     let counted = out.tail.map_or(bytes, |t| &bytes[..t]);
-    out.newlines = counted.iter().filter(|&&b| b == b'\n').count() as u64;
+    out.newlines = memchr::memchr_iter(b'\n', counted).count() as u64;
     out
 }
 
@@ -391,6 +451,7 @@ fn row(rec: &csv::ByteRecord, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut
         out.rows_repaired_utf8 += 1;
     }
     let strings = &mut out.strings;
+    let known = ctx.known;
     let store = &mut out.ids;
     let rows = &mut out.rows;
     let last = &mut out.last;
@@ -417,9 +478,10 @@ fn row(rec: &csv::ByteRecord, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut
                     return id;
                 }
                 let prev = last[slot];
-                let id = match Spur::try_from_usize(prev as usize) {
-                    Some(k) if prev != EMPTY && strings.resolve(&k) == s => prev,
-                    _ => strings.get_or_intern(s).into_usize() as u32,
+                let id = if prev != EMPTY && text(known, strings, prev) == s {
+                    prev
+                } else {
+                    lookup(known, strings, s)
                 };
                 last[slot] = id;
                 if n < seen.len() {

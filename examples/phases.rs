@@ -1,0 +1,46 @@
+//! Where an audit's time goes, phase by phase: `cargo run --release --example phases -- FILE`
+//! times the import (reading, parsing, classification), the sort into per-subject slices
+//! and the rules, the report model and the JSON rendering of one audit with the built-in
+//! defaults (site zone from `TZ`, as for `tollguard audit`). For `benches/README.md`; the
+//! end-to-end numbers come from `benches/e2e.sh`.
+use std::time::Instant;
+use tollguard::config::Config;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let inputs: Vec<String> = std::env::args().skip(1).collect();
+    let config = Config::defaults();
+    let t = Instant::now();
+    let (mut table, stats) = tollguard::audit::import(&config, &inputs)?;
+    let import = t.elapsed();
+    let t = Instant::now();
+    tollguard::analyze::group(&mut table);
+    let sort = t.elapsed();
+    let t = Instant::now();
+    let analysis = tollguard::analyze::analyze(&mut table, &config);
+    // `analyze` sorts again; the table is sorted already, so this is mostly the rules.
+    let rules = t.elapsed();
+    let result = tollguard::audit::AuditResult {
+        table,
+        stats,
+        analysis,
+        elapsed: import + sort + rules,
+    };
+    let t = Instant::now();
+    let rep = tollguard::report::Report::build(&config, &result);
+    let build = t.elapsed();
+    let t = Instant::now();
+    let mut out = Vec::new();
+    tollguard::report::json::render(&rep, &mut out)?;
+    let render = t.elapsed();
+    println!(
+        "{} calls, {} findings\nimport {:.2} s\nsort   {:.2} s\nrules  {:.2} s (incl. a sort of sorted data)\nreport {:.2} s\njson   {:.2} s",
+        result.table.calls.len(),
+        result.analysis.findings.len(),
+        import.as_secs_f64(),
+        sort.as_secs_f64(),
+        rules.as_secs_f64(),
+        build.as_secs_f64(),
+        render.as_secs_f64()
+    );
+    Ok(())
+}
