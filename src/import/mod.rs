@@ -8,6 +8,8 @@
 //! counted per file and shown with file and line (the first few in detail), never fatal unless
 //! `--strict`.
 
+#[cfg(test)]
+mod allocations;
 pub mod asterisk_csv;
 pub mod asterisk_custom;
 pub mod avaya_smdr;
@@ -1021,7 +1023,7 @@ pub fn check_channels(row: &RawRow<'_>) -> Result<(), String> {
     for (what, s) in [("channel", row.channel), ("dstchannel", row.dst_channel)] {
         let s = s.trim_fast();
         let shaped = s.is_empty()
-            || s.split_once('/').is_some_and(|(t, _)| {
+            || crate::text::split_ascii(s, b'/').is_some_and(|(t, _)| {
                 !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric())
             });
         if !shaped {
