@@ -70,6 +70,15 @@ impl Disposition {
     /// Parses Asterisk dispositions (`ANSWERED`, `NO ANSWER`, ...), case-insensitively.
     pub fn parse_asterisk(s: &str) -> Disposition {
         let s = s.trim_fast();
+        // The spellings Asterisk writes, compared exactly first (one length check and one
+        // memcmp); other cases and spellings go through the case-insensitive list.
+        match s {
+            "ANSWERED" => return Disposition::Answered,
+            "NO ANSWER" => return Disposition::NoAnswer,
+            "BUSY" => return Disposition::Busy,
+            "FAILED" => return Disposition::Failed,
+            _ => {}
+        }
         let eq = |t: &str| s.eq_ignore_ascii_case(t);
         if eq("ANSWERED") || eq("ANSWER") {
             Disposition::Answered

@@ -15,7 +15,7 @@
 
 use crate::call::{Direction, SubjectKind};
 use crate::config::{GlobPattern, SiteSettings, SubjectBy};
-use crate::text::FastTrim;
+use crate::text::{split_ascii, FastTrim};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
@@ -85,6 +85,10 @@ pub struct Routing<'a> {
     pub subject_kind: SubjectKind,
     /// Subject name.
     pub subject: &'a str,
+    /// The originating channel without its per-call suffix ([`channel_base`]).
+    pub channel: &'a str,
+    /// The destination channel without its per-call suffix.
+    pub dst_channel: &'a str,
 }
 
 /// Fields of a row the dial plan looks at.
@@ -207,13 +211,18 @@ impl DialPlan {
 
     /// Classifies one channel string.
     pub fn channel<'a>(&self, channel: &'a str) -> ChannelKind<'a> {
+        self.channel_with_base(channel, channel_base(channel))
+    }
+
+    /// [`DialPlan::channel`] with the channel's [`channel_base`] known (it is kept per call,
+    /// so a row computes it once).
+    fn channel_with_base<'a>(&self, channel: &'a str, base: &'a str) -> ChannelKind<'a> {
         let channel = channel.trim_fast();
         if channel.is_empty() {
             return ChannelKind::None;
         }
-        let base = channel_base(channel);
-        let (tech, rest) = base.split_once('/').unwrap_or(("", base));
-        let peer = rest.split('@').next().unwrap_or(rest);
+        let (tech, rest) = split_ascii(base, b'/').unwrap_or(("", base));
+        let peer = split_ascii(rest, b'@').map_or(rest, |(p, _)| p);
         if tech.eq_ignore_ascii_case("Local") {
             return ChannelKind::Local(peer, self.is_external_number(peer));
         }
@@ -267,8 +276,18 @@ impl DialPlan {
     /// Direction, trunk and subject of one row.
     /// What a [`Party`] is, judging channel strings and bare numbers with the dial plan.
     pub fn party<'a>(&self, p: Party<'a>, channel: &'a str) -> ChannelKind<'a> {
+        self.party_with_base(p, channel, channel_base(channel))
+    }
+
+    /// [`DialPlan::party`] with the channel's [`channel_base`] known.
+    fn party_with_base<'a>(
+        &self,
+        p: Party<'a>,
+        channel: &'a str,
+        base: &'a str,
+    ) -> ChannelKind<'a> {
         match p {
-            Party::Channel => self.channel(channel),
+            Party::Channel => self.channel_with_base(channel, base),
             Party::Extension(e) => ChannelKind::Extension(e),
             Party::Trunk(t) => ChannelKind::Trunk(t),
             Party::External(n) => ChannelKind::External(n),
@@ -290,8 +309,9 @@ impl DialPlan {
     }
 
     pub fn route<'a>(&self, r: &RowChannels<'a>) -> Routing<'a> {
-        let a = self.party(r.from, r.channel);
-        let b = self.party(r.to, r.dst_channel);
+        let (channel, dst_channel) = (channel_base(r.channel), channel_base(r.dst_channel));
+        let a = self.party_with_base(r.from, r.channel, channel);
+        let b = self.party_with_base(r.to, r.dst_channel, dst_channel);
         let from_outside = match a {
             ChannelKind::Trunk(_) | ChannelKind::External(_) => true,
             ChannelKind::Extension(_) => false,
@@ -330,6 +350,8 @@ impl DialPlan {
             trunk,
             subject_kind,
             subject,
+            channel,
+            dst_channel,
         }
     }
 

@@ -23,9 +23,28 @@ impl FastTrim for str {
     }
 }
 
+/// `s.split_once(sep)` for an ASCII separator, by a plain byte scan: channel names are a few
+/// bytes long, too short for the generic character search to pay off. Cutting at an ASCII byte
+/// always lands on a character boundary.
+#[inline]
+pub fn split_ascii(s: &str, sep: u8) -> Option<(&str, &str)> {
+    debug_assert!(sep.is_ascii());
+    let i = s.bytes().position(|b| b == sep)?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_ascii_agrees_with_split_once() {
+        for s in ["", "/", "a/b", "PJSIP/201/x", "é/ü", "no-sep", "@x@", "/é"] {
+            for sep in [b'/', b'@'] {
+                assert_eq!(split_ascii(s, sep), s.split_once(sep as char), "{s:?}");
+            }
+        }
+    }
 
     #[test]
     fn agrees_with_trim() {

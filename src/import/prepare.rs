@@ -10,7 +10,7 @@
 
 use super::{caller_name, repair, Fields, Format, Layout, RawRow, Stamp};
 use crate::call::{Direction, Disposition, SubjectKind};
-use crate::dialplan::{channel_base, DialPlan, RowChannels};
+use crate::dialplan::{DialPlan, RowChannels};
 use crate::ids::{IdRef, IdStore};
 use crate::text::FastTrim;
 use crate::timeconv::LocalResolver;
@@ -203,8 +203,8 @@ pub fn prepare<'a>(
                 subject: routing.subject,
                 src,
                 caller_name: caller_name(row.clid),
-                channel: channel_base(row.channel),
-                dst_channel: channel_base(row.dst_channel),
+                channel: routing.channel,
+                dst_channel: routing.dst_channel,
                 trunk: routing.trunk,
                 context: row.context,
                 account: row.account,
