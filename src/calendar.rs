@@ -7,9 +7,18 @@
 //! the local wall-clock time it really was on that day.
 
 use crate::config::BusinessHoursSettings;
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, Offset, TimeZone, Weekday};
 use chrono_tz::Tz;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+
+/// Seconds a day.
+const DAY: i64 = 86_400;
+
+/// Days from 1970-01-01 (the day numbers of local wall-clock seconds).
+fn day_number(d: NaiveDate) -> i64 {
+    d.signed_duration_since(DateTime::UNIX_EPOCH.date_naive())
+        .num_days()
+}
 
 /// The embedded national holiday table (`country,date,name`).
 pub const BUILTIN_HOLIDAYS: &str = include_str!("../rates/holidays.csv");
@@ -103,7 +112,8 @@ impl OffHours {
 pub struct Calendar {
     tz: Tz,
     hours: BusinessHours,
-    holidays: HashMap<NaiveDate, String>,
+    /// Holiday names by local day number ([`day_number`]).
+    holidays: FxHashMap<i64, String>,
     /// The built-in calendar asked for (country), and the years it covers, if it has any.
     builtin: Option<(String, Option<(i32, i32)>)>,
 }
@@ -116,7 +126,7 @@ impl Calendar {
         builtin_country: Option<&str>,
         extra: &[NaiveDate],
     ) -> Self {
-        let mut holidays = HashMap::new();
+        let mut holidays = FxHashMap::default();
         let mut years: Option<(i32, i32)> = None;
         if let Some(cc) = builtin_country {
             for line in BUILTIN_HOLIDAYS.lines() {
@@ -134,12 +144,12 @@ impl Calendar {
                     let y = date.year();
                     years = Some(years.map_or((y, y), |(a, b)| (a.min(y), b.max(y))));
                     let name = name.unwrap_or("holiday").trim_matches('"').to_string();
-                    holidays.insert(date, name);
+                    holidays.insert(day_number(date), name);
                 }
             }
         }
         for d in extra {
-            holidays.insert(*d, "configured holiday".into());
+            holidays.insert(day_number(*d), "configured holiday".into());
         }
         Calendar {
             tz,
@@ -160,6 +170,17 @@ impl Calendar {
             .timestamp_opt(utc_seconds, 0)
             .single()
             .unwrap_or_else(|| self.tz.timestamp_opt(0, 0).unwrap())
+    }
+
+    /// Local wall-clock time of a UTC instant as seconds since 1970-01-01 00:00 local, judged
+    /// as [`Calendar::local`] judges it (an instant out of chrono's range as 1970-01-01 UTC).
+    fn local_seconds(&self, utc_seconds: i64) -> i64 {
+        let (t, utc) = match DateTime::from_timestamp(utc_seconds, 0) {
+            Some(d) => (utc_seconds, d),
+            None => (0, DateTime::UNIX_EPOCH),
+        };
+        let offset = self.tz.offset_from_utc_datetime(&utc.naive_utc()).fix();
+        t + i64::from(offset.local_minus_utc())
     }
 
     /// Opening hours (the HTML report shades the closed hours of the week).
@@ -190,15 +211,20 @@ impl Calendar {
 
     /// `None` during business hours, else why the moment is off-hours.
     pub fn off_hours(&self, utc_seconds: i64) -> Option<OffHours> {
-        let local = self.local(utc_seconds);
-        if let Some(name) = self.holidays.get(&local.date_naive()) {
+        // Several rules ask this for every call. The zone's offset is the one lookup; day,
+        // weekday and minute follow from the local seconds by arithmetic, which is what a
+        // `DateTime` would compute too, at several times the cost.
+        let local = self.local_seconds(utc_seconds);
+        let day = local.div_euclid(DAY);
+        if let Some(name) = self.holidays.get(&day) {
             return Some(OffHours::Holiday(name.clone()));
         }
-        let wd = local.weekday();
+        // 1970-01-01 was a Thursday: day 0 is 3 days after a Monday.
+        let wd = Weekday::try_from((day + 3).rem_euclid(7) as u8).expect("a day of the week");
         if self.hours.closed_all_day(wd) {
             return Some(OffHours::Weekend);
         }
-        let minute = (local.hour() * 60 + local.minute()) as u16;
+        let minute = (local.rem_euclid(DAY) / 60) as u16;
         if self.hours.is_open(wd, minute) {
             None
         } else {
@@ -288,6 +314,59 @@ mod tests {
             .contains("no built-in holiday calendar for AC"));
         let off = Calendar::new(Berlin, hours, None, &[]);
         assert_eq!(off.coverage_note(0, 1), None);
+    }
+
+    /// `off_hours` as it was written with chrono's `DateTime` (the definition).
+    fn off_hours_by_datetime(c: &Calendar, utc_seconds: i64) -> Option<OffHours> {
+        use chrono::Timelike;
+        let local = c.local(utc_seconds);
+        let day = day_number(local.date_naive());
+        if let Some(name) = c.holidays.get(&day) {
+            return Some(OffHours::Holiday(name.clone()));
+        }
+        let wd = local.weekday();
+        if c.hours.closed_all_day(wd) {
+            return Some(OffHours::Weekend);
+        }
+        let minute = (local.hour() * 60 + local.minute()) as u16;
+        (!c.hours.is_open(wd, minute)).then_some(OffHours::Night)
+    }
+
+    #[test]
+    fn arithmetic_local_time_agrees_with_chrono_in_odd_zones() {
+        // Half- and quarter-hour offsets, a half-hour DST shift, a skipped day (Apia, 30
+        // December 2011), UTC; instants every 1,003 s over 2011 and 2026, and the extremes.
+        let zones = [
+            "Europe/Berlin",
+            "Asia/Kathmandu",
+            "Australia/Lord_Howe",
+            "America/St_Johns",
+            "Pacific/Apia",
+            "UTC",
+        ];
+        let settings = BusinessHoursSettings {
+            saturday: crate::config::Hours(parse_ranges("09:30-13:15").unwrap()),
+            ..Default::default()
+        };
+        let hours = BusinessHours::from_settings(&settings);
+        let extra = [NaiveDate::from_ymd_opt(2011, 12, 31).unwrap()];
+        let mut instants: Vec<i64> = vec![i64::MIN, i64::MAX, -1, 0, 1, -86_400 * 365 * 3000];
+        for (from, to) in [
+            ("2011-01-01 00:00:00", "2012-01-02 00:00:00"),
+            ("2026-01-01 00:00:00", "2027-01-01 00:00:00"),
+        ] {
+            instants.extend((utc(from)..utc(to)).step_by(1003));
+        }
+        for zone in zones {
+            let c = Calendar::new(zone.parse().unwrap(), hours.clone(), Some("DE"), &extra);
+            for &t in &instants {
+                assert_eq!(
+                    c.off_hours(t),
+                    off_hours_by_datetime(&c, t),
+                    "{zone} at {t}"
+                );
+            }
+        }
     }
 
     #[test]
