@@ -5,11 +5,12 @@
 #   csv_floor                     one single-threaded csv-crate ByteRecord pass (the parsing floor)
 #   tollguard audit --output json the whole audit: import, classification, every rule, report
 #   duckdb                        SELECT src, count(*), sum(billsec) ... GROUP BY src
-# and prints seconds, rows/s, peak RSS and the ratios the targets are stated in.
+# and prints seconds, rows/s, peak RSS and the ratios the targets are stated in; then
+# one run of examples/phases (import, sort, rules, report timed apart) when it is built.
 #
 # Build first, measure second, and hold the build lock while measuring so no compile on the
 # shared machine disturbs the run:
-#   cargo build --release --bin tollguard --example synth_rows --example csv_floor
+#   cargo build --release --bin tollguard --example synth_rows --example csv_floor --example phases
 #   flock /work/build.lock benches/e2e.sh            # or plain benches/e2e.sh on your own machine
 # Environment: ROWS="1000000 5000000" (row counts), RUNS=1 (repetitions, the best is kept),
 # CARGO_TARGET_DIR (where the release binaries are), NO_DUCKDB=1 (skip DuckDB).
@@ -121,6 +122,10 @@ print(len(rows), 'groups')
     line csv "$csv_s" "$csv_m"
     [[ -n $duck_s ]] && line duckdb "$duck_s" "$duck_m"
     line tollguard "$audit_s" "$audit_m"
+    if [[ -x $bin/examples/phases ]]; then
+        echo "phases of one audit (examples/phases):"
+        "$bin/examples/phases" "$file" | sed 's/^/  /'
+    fi
 done
 
 set -- $rows_list

@@ -1,14 +1,21 @@
 //! Where an audit's time goes, phase by phase: `cargo run --release --example phases -- FILE`
 //! times the import (reading, parsing, classification), the sort into per-subject slices
 //! and the rules, the report model and the JSON rendering of one audit with the built-in
-//! defaults (site zone from `TZ`, as for `tollguard audit`). For `benches/README.md`; the
-//! end-to-end numbers come from `benches/e2e.sh`.
+//! defaults and the settings `benches/e2e.sh` gives `tollguard audit` (`--country DE --tz
+//! Europe/Berlin`). `benches/e2e.sh` prints it under each end-to-end table.
 use std::time::Instant;
-use tollguard::config::Config;
+use tollguard::config::{Config, ConfigFile, Overrides};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let inputs: Vec<String> = std::env::args().skip(1).collect();
-    let config = Config::defaults();
+    let config = Config::resolve(
+        ConfigFile::default(),
+        Overrides {
+            country: Some("DE".parse()?),
+            tz: Some("Europe/Berlin".parse()?),
+            ..Default::default()
+        },
+    )?;
     let t = Instant::now();
     let (mut table, stats) = tollguard::audit::import(&config, &inputs)?;
     let import = t.elapsed();

@@ -737,21 +737,17 @@ fn import_one(
         );
     }
     // A slice (nightly) is read in order: it is what is new since the last run.
-    let parallel = slice.is_none()
-        && match mode {
-            Mode::Auto => {
-                head_error.is_none()
-                    && input::plain_file_len(source)
-                        .is_some_and(|n| n >= parallel::MIN_PARALLEL_BYTES)
-            }
-            Mode::Sequential => false,
-            Mode::Parallel(_) => head_error.is_none() && input::plain_file_len(source).is_some(),
-        };
-    if parallel {
-        let sizes = match mode {
-            Mode::Parallel(s) => s,
-            _ => parallel::Sizes::DEFAULT,
-        };
+    let plain_len = input::plain_file_len(source);
+    let sizes = match (slice, mode, plain_len) {
+        (Some(_), ..) => None,
+        _ if head_error.is_some() => None,
+        (None, Mode::Auto, Some(n)) if n >= parallel::MIN_PARALLEL_BYTES => {
+            Some(parallel::Sizes::for_len(n))
+        }
+        (None, Mode::Parallel(s), Some(_)) => Some(s),
+        _ => None,
+    };
+    if let Some(sizes) = sizes {
         let mut stream = Cursor::new(head).chain(reader);
         parallel::import_stream(
             &mut stream,

@@ -53,10 +53,25 @@ impl Sizes {
         batch: 16 << 20,
         refresh: 1024,
     };
+
+    /// The sizes for a plain file of `len` bytes: [`Sizes::DEFAULT`], with chunks small enough
+    /// that a file of a few megabytes (a day's export) still makes eight of them for the
+    /// threads to share, and no smaller than [`MIN_CHUNK`].
+    pub fn for_len(len: u64) -> Sizes {
+        let chunk = usize::try_from(len / 8).unwrap_or(usize::MAX);
+        Sizes {
+            chunk: chunk.clamp(MIN_CHUNK, Sizes::DEFAULT.chunk),
+            ..Sizes::DEFAULT
+        }
+    }
 }
 
-/// A plain file at least this large is read in parallel.
-pub const MIN_PARALLEL_BYTES: u64 = 8 << 20;
+/// The smallest chunk [`Sizes::for_len`] makes: below it, setting up a chunk (a csv reader, a
+/// string table, a time-zone memo) is no longer small against parsing it.
+pub const MIN_CHUNK: usize = 256 << 10;
+
+/// A plain file at least this large is read in parallel (two of the smallest chunks).
+pub const MIN_PARALLEL_BYTES: u64 = 2 * MIN_CHUNK as u64;
 
 /// What one file's reading shares with every chunk.
 #[derive(Clone, Copy)]
@@ -474,10 +489,7 @@ fn row(rec: &csv::ByteRecord, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut
                 if s.is_empty() {
                     return EMPTY;
                 }
-                // Mostly the very same slice (destination and dialled number, caller and
-                // `src`): the address settles it without comparing bytes.
-                let same = |t: &str| std::ptr::eq(t, s) || t == s;
-                if let Some(&(_, id)) = seen[..n].iter().find(|e| same(e.0)) {
+                if let Some(&(_, id)) = seen[..n].iter().find(|e| e.0 == s) {
                     return id;
                 }
                 let prev = last[slot];
@@ -571,4 +583,21 @@ fn next_cut(buf: &[u8], from: usize) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_shrink_for_a_day_sized_file_and_stay_bounded() {
+        // A 5 MB daily export: eight chunks of 640 KB (it used to be read on one thread).
+        assert_eq!(Sizes::for_len(5 << 20).chunk, 640 << 10);
+        // Large files: the default; tiny ones: never below the smallest chunk.
+        assert_eq!(Sizes::for_len(1 << 30).chunk, Sizes::DEFAULT.chunk);
+        assert_eq!(Sizes::for_len(u64::MAX).chunk, Sizes::DEFAULT.chunk);
+        assert_eq!(Sizes::for_len(MIN_PARALLEL_BYTES).chunk, MIN_CHUNK);
+        assert_eq!(Sizes::for_len(0).chunk, MIN_CHUNK);
+        assert_eq!(Sizes::for_len(5 << 20).batch, Sizes::DEFAULT.batch);
+    }
 }
