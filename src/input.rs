@@ -113,9 +113,10 @@ pub fn open(source: &Source) -> Result<Box<dyn Read + Send>> {
     }
 }
 
-/// The length of a source that is a plain (not compressed) regular file, `None` for stdin,
-/// gzip and anything else: such a file can be read in parallel chunks.
-pub fn plain_file_len(source: &Source) -> Option<u64> {
+/// What the importer needs to know of a source before reading it: a regular file's length on
+/// disk and whether it is gzip-compressed; `None` for stdin and anything that is not a regular
+/// file. Such files are read in parallel chunks.
+pub fn regular_file(source: &Source) -> Option<(u64, bool)> {
     if source.path.as_os_str() == "-" {
         return None;
     }
@@ -126,7 +127,7 @@ pub fn plain_file_len(source: &Source) -> Option<u64> {
     }
     let mut magic = [0u8; 2];
     let n = f.read(&mut magic).ok()?;
-    (n < 2 || magic != [0x1f, 0x8b]).then_some(meta.len())
+    Some((meta.len(), n == 2 && magic == [0x1f, 0x8b]))
 }
 
 #[cfg(test)]

@@ -281,9 +281,12 @@ impl Batches<'_> {
                     None => continue, // no line end yet: read more
                 }
             };
-            let (chunks, keep_from) = self.parse(cut, ctx);
+            // After a read error the stream did not end: a record cut by the error is left out,
+            // as the csv reader loses the record it was reading when the error came.
+            let ends_file = self.eof && read_err.is_none();
+            let (chunks, keep_from) = self.parse(cut, ends_file, ctx);
             // The last chunk of a file is read to its end, so nothing is carried past it.
-            debug_assert!(!(self.eof && keep_from < cut));
+            debug_assert!(!(ends_file && keep_from < cut));
             if read_err.is_some() {
                 self.buf.clear();
             } else {
@@ -295,12 +298,13 @@ impl Batches<'_> {
 
     /// Parses `buf[..cut]` in chunks on rayon's threads, then proves the chunks' starts in
     /// order, reading a chunk again from the carried start when its guess was wrong. Returns
-    /// the chunks and where the bytes not yet parsed begin.
-    fn parse(&mut self, cut: usize, ctx: &Ctx<'_>) -> (Vec<Chunk>, usize) {
+    /// the chunks and where the bytes not yet parsed begin. `ends_file`: the bytes end the
+    /// file, so its last record is read as it is, cut or not.
+    fn parse(&mut self, cut: usize, ends_file: bool, ctx: &Ctx<'_>) -> (Vec<Chunk>, usize) {
         let batch = &self.buf[..cut];
         let bounds = split(batch, self.sizes.chunk.max(1));
         let last = bounds.len().saturating_sub(1);
-        let eof = self.eof;
+        let eof = ends_file;
         let skip = self.skip;
         let parsed: Vec<Chunk> = bounds
             .par_iter()

@@ -231,3 +231,64 @@ fn parallel_reading_gives_the_sequential_result_on_damaged_files() {
         }
     }
 }
+
+#[test]
+fn parallel_reading_of_cut_gzip_files_gives_the_sequential_result() {
+    use super::{import_all_with, parallel::Sizes, Mode};
+    use std::io::Write;
+    let (config, classifier) = berlin();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = fastrand::Rng::with_seed(23_2026_1123);
+    // More text than the format sniffer reads, so that cuts fall after it, where the parallel
+    // reader takes over; a record with a quoted newline now and then, so that the stream may
+    // end inside quotes.
+    let one = base_file("asterisk-csv");
+    let quoted: &[u8] = b"\"\",\"201\",\"0301234567\",\"from-internal\",\"\"\"multi\nline\"\" <201>\",\"PJSIP/201-1\",\"PJSIP/telekom-2\",\"Dial\",\"PJSIP/0301234567@telekom,60\",\"2026-10-05 10:00:00\",\"2026-10-05 10:00:05\",\"2026-10-05 10:01:00\",60,55,\"ANSWERED\",\"DOCUMENTATION\",\"1.1\",\"\"\n";
+    let mut text = Vec::new();
+    while text.len() < 4 * super::SNIFF_BYTES {
+        text.extend_from_slice(&one);
+        text.extend_from_slice(quoted);
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&text).unwrap();
+    let full = gz.finish().unwrap();
+    let mut cut_reads = 0;
+    for round in 0..12 {
+        let cut = if round == 0 {
+            full.len()
+        } else {
+            rng.usize(full.len() / 2..full.len())
+        };
+        let path = dir.path().join(format!("Master-{round}.csv.gz"));
+        std::fs::write(&path, &full[..cut]).unwrap();
+        let sources = crate::input::resolve(&[path.display().to_string()]).unwrap();
+        let opts = ImportOptions {
+            show_rejects: 3,
+            ..Default::default()
+        };
+        let run = |mode| {
+            let mut builder = Builder::new(&config, &classifier).unwrap();
+            let r = import_all_with(&sources, &mut builder, &opts, mode);
+            snapshot(&r, &builder.table)
+        };
+        let want = run(Mode::Sequential);
+        if want.contains("read error") {
+            cut_reads += 1;
+        }
+        for _ in 0..2 {
+            let sizes = Sizes {
+                chunk: rng.usize(1..4000),
+                batch: rng.usize(1..20_000),
+                refresh: rng.usize(0..8),
+            };
+            let got = run(Mode::Parallel(sizes));
+            assert!(
+                got == want,
+                "cut at {cut} of {} {sizes:?}: parallel differs",
+                full.len()
+            );
+        }
+    }
+    // Every cut file but the whole one ends in a read error past the sniffed head.
+    assert_eq!(cut_reads, 11);
+}
