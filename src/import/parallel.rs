@@ -1,8 +1,10 @@
-//! Parallel reading of one large plain file, with the same result as reading it in order.
+//! Parallel reading of one file (plain or gzip-decompressed text), with the same result as
+//! reading it in order.
 //!
 //! The file is read in batches; each batch is cut into chunks at line ends and the chunks are
-//! parsed on rayon's threads: records, the format's parser, the dial plan, times, and a
-//! chunk-local string table ([`super::prepare`] does the per-row work for both paths). The
+//! parsed on rayon's threads: records, the format's parser, the dial plan, times, and string
+//! ids from a copy of the run's string table or a chunk-local one ([`super::prepare`] does the
+//! per-row work for both paths). The
 //! calling thread then commits the chunks in file order, so handles, number and subject ids,
 //! rejected-row lists and line numbers come out exactly as in a sequential read.
 //!
@@ -14,7 +16,8 @@
 //! again together with the next chunk (whose own guess is discarded). Cuts are made only after
 //! a non-empty line, because the csv reader dates a record from the end of the previous record
 //! (skipped blank lines included): a cut there keeps every line number as a sequential read
-//! gives it.
+//! gives it. A read error ends the file like a cut whose next chunk never comes: the record it
+//! cuts is left out, as the csv reader loses the record it was reading.
 
 use super::prepare::{read_row, Core, Handles, RowOutcome, FIELDS};
 use super::{
@@ -54,7 +57,7 @@ impl Sizes {
         refresh: 1024,
     };
 
-    /// The sizes for a plain file of `len` bytes: [`Sizes::DEFAULT`], with chunks small enough
+    /// The sizes for a file of `len` bytes of text: [`Sizes::DEFAULT`], with chunks small enough
     /// that a file of a few megabytes (a day's export) still makes eight of them for the
     /// threads to share, and no smaller than [`MIN_CHUNK`].
     pub fn for_len(len: u64) -> Sizes {
@@ -70,7 +73,8 @@ impl Sizes {
 /// string table, a time-zone memo) is no longer small against parsing it.
 pub const MIN_CHUNK: usize = 256 << 10;
 
-/// A plain file at least this large is read in parallel (two of the smallest chunks).
+/// A file with at least this much text (a gzip file's estimated) is read in parallel (two of
+/// the smallest chunks).
 pub const MIN_PARALLEL_BYTES: u64 = 2 * MIN_CHUNK as u64;
 
 /// What one file's reading shares with every chunk.
@@ -181,6 +185,7 @@ pub fn import_stream(
         layout,
         plan: norm.plan(),
         tz: norm.resolver().tz(),
+        // Each batch is given the current copy (below).
         known: &Interner::new(),
     };
     let mut reader = Batches {
