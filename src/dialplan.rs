@@ -273,7 +273,6 @@ impl DialPlan {
         !context.is_empty() && any_match(&self.inbound, context)
     }
 
-    /// Direction, trunk and subject of one row.
     /// What a [`Party`] is, judging channel strings and bare numbers with the dial plan.
     pub fn party<'a>(&self, p: Party<'a>, channel: &'a str) -> ChannelKind<'a> {
         self.party_with_base(p, channel, channel_base(channel))
@@ -308,6 +307,8 @@ impl DialPlan {
         }
     }
 
+    /// Direction, trunk and subject of one row, and its channels without their per-call
+    /// suffixes.
     pub fn route<'a>(&self, r: &RowChannels<'a>) -> Routing<'a> {
         let (channel, dst_channel) = (channel_base(r.channel), channel_base(r.dst_channel));
         let a = self.party_with_base(r.from, r.channel, channel);

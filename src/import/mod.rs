@@ -287,6 +287,7 @@ pub const SNIFF_BYTES: usize = 64 * 1024;
 /// between sequential and parallel reading and the chunk size (CSV of CDRs compresses five- to
 /// tenfold; an estimate only sizes the chunks, it changes no result).
 const GZIP_RATIO: u64 = 6;
+
 /// Minimum sniff score to accept a format. Deliberately low: a damaged file whose rows are
 /// half broken must still be read (its bad rows are each reported), as long as one format is
 /// clearly ahead of the others; a low score is shown as a note.
