@@ -14,7 +14,7 @@
 //! follows an unmeasured one, so lazily built global tables are built before counting.
 
 use super::{import_all_with, parallel::Sizes, Builder, ImportOptions, Mode};
-use crate::config::{Config, ConfigFile, Overrides};
+use crate::config::Config;
 use crate::number::Classifier;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -103,15 +103,7 @@ fn allocations(
 
 #[test]
 fn importing_allocates_per_chunk_and_per_distinct_string_not_per_row() {
-    let config = Config::resolve(
-        ConfigFile::default(),
-        Overrides {
-            tz: Some("Europe/Berlin".parse().unwrap()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let classifier = Classifier::from_config(&config).unwrap();
+    let (config, classifier) = super::robustness::berlin();
     let month = crate::synth::few_days("asterisk-csv", 3, 7, 60);
     let rows: Vec<&[u8]> = month.split_inclusive(|&b| b == b'\n').take(25).collect();
     let base = rows.concat();

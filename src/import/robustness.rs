@@ -136,8 +136,12 @@ fn snapshot(
     )
 }
 
-/// The default configuration in Berlin time, and its classifier: what both tests read with.
-fn berlin() -> (Config, Classifier) {
+/// An Asterisk row whose caller name holds a quoted newline: a line end that is no record end.
+const QUOTED_NEWLINE_ROW: &[u8] = b"\"\",\"201\",\"0301234567\",\"from-internal\",\"\"\"multi\nline\"\" <201>\",\"PJSIP/201-1\",\"PJSIP/telekom-2\",\"Dial\",\"PJSIP/0301234567@telekom,60\",\"2026-10-05 10:00:00\",\"2026-10-05 10:00:05\",\"2026-10-05 10:01:00\",60,55,\"ANSWERED\",\"DOCUMENTATION\",\"1.1\",\"\"\n";
+
+/// The default configuration in Berlin time, and its classifier: what the import tests read
+/// with.
+pub(super) fn berlin() -> (Config, Classifier) {
     let config = Config::resolve(
         ConfigFile::default(),
         Overrides {
@@ -150,16 +154,35 @@ fn berlin() -> (Config, Classifier) {
     (config, classifier)
 }
 
+/// The [`snapshot`] of importing `sources` with `mode`, what the sequential and parallel reads
+/// are compared by.
+fn read_as(
+    config: &Config,
+    classifier: &Classifier,
+    sources: &[crate::input::Source],
+    opts: &ImportOptions,
+    mode: super::Mode,
+) -> String {
+    let mut builder = Builder::new(config, classifier).unwrap();
+    let r = super::import_all_with(sources, &mut builder, opts, mode);
+    if r.is_err() {
+        // A strict run stops at the first reject and its table is dropped: only the error is
+        // seen, and it must be the same.
+        return format!("{r:?}");
+    }
+    snapshot(&r, &builder.table)
+}
+
 #[test]
 fn parallel_reading_gives_the_sequential_result_on_damaged_files() {
-    use super::{import_all_with, parallel::Sizes, Mode};
+    use super::{parallel::Sizes, Mode};
     let (config, classifier) = berlin();
     let dir = tempfile::tempdir().unwrap();
     let mut rng = fastrand::Rng::with_seed(7_2026_1122);
     // Quoted newlines, blank and CRLF lines, invalid UTF-8 and shifted rows, so that cuts land
     // inside quotes, between blank lines and next to repaired rows.
     let extra: &[&[u8]] = &[
-        b"\"\",\"201\",\"0301234567\",\"from-internal\",\"\"\"multi\nline\"\" <201>\",\"PJSIP/201-1\",\"PJSIP/telekom-2\",\"Dial\",\"PJSIP/0301234567@telekom,60\",\"2026-10-05 10:00:00\",\"2026-10-05 10:00:05\",\"2026-10-05 10:01:00\",60,55,\"ANSWERED\",\"DOCUMENTATION\",\"1.1\",\"\"\n",
+        QUOTED_NEWLINE_ROW,
         b"\n\n\r\n  \n",
         b"\"\",\"202\",\"0301234567\",\"from-internal\",\"\"\"M\xfcller\"\" <202>\",\"PJSIP/202-1\",\"PJSIP/telekom-2\",\"Dial\",\"PJSIP/0301234567@telekom,60\",\"2026-10-05 11:00:00\",,\"2026-10-05 11:00:10\",10,0,\"NO ANSWER\",\"DOCUMENTATION\",\"1.2\",\"\"\r\n",
         b"\"\",\"203\",\"0301234567\",\"from-internal\",\"A, B\" <203>,\"PJSIP/203-1\",\"PJSIP/telekom-2\",\"Dial\",\"PJSIP/0301234567@telekom,60\",\"2026-10-05 12:00:00\",,\"2026-10-05 12:00:10\",10,0,\"BUSY\",\"DOCUMENTATION\",\"1.3\",\"\"\n",
@@ -201,16 +224,7 @@ fn parallel_reading_gives_the_sequential_result_on_damaged_files() {
                     strict,
                     ..Default::default()
                 };
-                let run = |mode| {
-                    let mut builder = Builder::new(&config, &classifier).unwrap();
-                    let r = import_all_with(&sources, &mut builder, &opts, mode);
-                    if r.is_err() {
-                        // A strict run stops at the first reject and its table is dropped: only
-                        // the error is seen, and it must be the same.
-                        return format!("{r:?}");
-                    }
-                    snapshot(&r, &builder.table)
-                };
+                let run = |mode| read_as(&config, &classifier, &sources, &opts, mode);
                 let want = run(Mode::Sequential);
                 for _ in 0..2 {
                     let sizes = Sizes {
@@ -234,7 +248,7 @@ fn parallel_reading_gives_the_sequential_result_on_damaged_files() {
 
 #[test]
 fn parallel_reading_of_cut_gzip_files_gives_the_sequential_result() {
-    use super::{import_all_with, parallel::Sizes, Mode};
+    use super::{parallel::Sizes, Mode};
     use std::io::Write;
     let (config, classifier) = berlin();
     let dir = tempfile::tempdir().unwrap();
@@ -243,11 +257,10 @@ fn parallel_reading_of_cut_gzip_files_gives_the_sequential_result() {
     // reader takes over; a record with a quoted newline now and then, so that the stream may
     // end inside quotes.
     let one = base_file("asterisk-csv");
-    let quoted: &[u8] = b"\"\",\"201\",\"0301234567\",\"from-internal\",\"\"\"multi\nline\"\" <201>\",\"PJSIP/201-1\",\"PJSIP/telekom-2\",\"Dial\",\"PJSIP/0301234567@telekom,60\",\"2026-10-05 10:00:00\",\"2026-10-05 10:00:05\",\"2026-10-05 10:01:00\",60,55,\"ANSWERED\",\"DOCUMENTATION\",\"1.1\",\"\"\n";
     let mut text = Vec::new();
     while text.len() < 4 * super::SNIFF_BYTES {
         text.extend_from_slice(&one);
-        text.extend_from_slice(quoted);
+        text.extend_from_slice(QUOTED_NEWLINE_ROW);
     }
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&text).unwrap();
@@ -266,11 +279,7 @@ fn parallel_reading_of_cut_gzip_files_gives_the_sequential_result() {
             show_rejects: 3,
             ..Default::default()
         };
-        let run = |mode| {
-            let mut builder = Builder::new(&config, &classifier).unwrap();
-            let r = import_all_with(&sources, &mut builder, &opts, mode);
-            snapshot(&r, &builder.table)
-        };
+        let run = |mode| read_as(&config, &classifier, &sources, &opts, mode);
         let want = run(Mode::Sequential);
         if want.contains("read error") {
             cut_reads += 1;
