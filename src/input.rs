@@ -97,12 +97,11 @@ pub fn open(source: &Source) -> Result<Box<dyn Read + Send>> {
         ))
     };
     let mut reader = BufReader::with_capacity(1 << 16, raw);
-    let magic = {
+    let gzip = {
         use std::io::BufRead;
-        let buf = reader.fill_buf().map_err(|e| Error::io(&source.path, e))?;
-        buf.len() >= 2 && buf[0] == 0x1f && buf[1] == 0x8b
+        is_gzip(reader.fill_buf().map_err(|e| Error::io(&source.path, e))?)
     };
-    if magic {
+    if gzip {
         // MultiGzDecoder: logrotate and `cat a.gz b.gz` produce multi-member files.
         Ok(Box::new(BufReader::with_capacity(
             1 << 16,
@@ -120,14 +119,25 @@ pub fn regular_file(source: &Source) -> Option<(u64, bool)> {
     if source.path.as_os_str() == "-" {
         return None;
     }
-    let mut f = File::open(&source.path).ok()?;
-    let meta = f.metadata().ok()?;
-    if !meta.is_file() {
-        return None;
-    }
+    let meta = std::fs::metadata(&source.path).ok()?;
+    meta.is_file()
+        .then(|| (meta.len(), file_is_gzip(&source.path)))
+}
+
+/// True when `bytes` begin with gzip's magic number.
+fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+/// Whether the file at `path` is gzip-compressed, judged by its first two bytes (`false` when
+/// they cannot be read). What [`open`] decides by, for callers that need to know before or
+/// without decompressing.
+pub fn file_is_gzip(path: &Path) -> bool {
     let mut magic = [0u8; 2];
-    let n = f.read(&mut magic).ok()?;
-    Some((meta.len(), n == 2 && magic == [0x1f, 0x8b]))
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && is_gzip(&magic)
 }
 
 #[cfg(test)]

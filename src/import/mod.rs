@@ -883,10 +883,7 @@ fn slice_stream(
     let h = head.len() as u64;
     let len = sl.end.saturating_sub(sl.start);
     // `head` is decompressed already: look at the file's own first bytes.
-    let mut magic = [0u8; 2];
-    let gzip = std::fs::File::open(&source.path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok_and(|()| magic == [0x1f, 0x8b]);
+    let gzip = input::file_is_gzip(&source.path);
     if !gzip && sl.start >= h {
         // A plain file: seek, so a nightly run costs what is new, not the file's size.
         use std::io::{Seek, SeekFrom};

@@ -74,11 +74,7 @@ impl Found {
 fn inspect(source: &Source) -> Result<Found> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(&source.path).map_err(|e| Error::io(&source.path, e))?;
-    let mut magic = [0u8; 2];
-    let gzip = std::fs::File::open(&source.path)
-        .and_then(|mut f| f.read(&mut magic))
-        .map(|n| n == 2 && magic == [0x1f, 0x8b])
-        .unwrap_or(false);
+    let gzip = crate::input::file_is_gzip(&source.path);
     let mut head = Vec::with_capacity(HEAD_BYTES);
     // A damaged gzip stream keeps what decompressed.
     let _ = crate::input::open(source)?
