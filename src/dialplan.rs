@@ -273,18 +273,9 @@ impl DialPlan {
         !context.is_empty() && any_match(&self.inbound, context)
     }
 
-    /// What a [`Party`] is, judging channel strings and bare numbers with the dial plan.
-    pub fn party<'a>(&self, p: Party<'a>, channel: &'a str) -> ChannelKind<'a> {
-        self.party_with_base(p, channel, channel_base(channel))
-    }
-
-    /// [`DialPlan::party`] with the channel's [`channel_base`] known.
-    fn party_with_base<'a>(
-        &self,
-        p: Party<'a>,
-        channel: &'a str,
-        base: &'a str,
-    ) -> ChannelKind<'a> {
+    /// What a [`Party`] is, judging channel strings (whose [`channel_base`] the caller has
+    /// computed: it is kept per call) and bare numbers with the dial plan.
+    fn party<'a>(&self, p: Party<'a>, channel: &'a str, base: &'a str) -> ChannelKind<'a> {
         match p {
             Party::Channel => self.channel_with_base(channel, base),
             Party::Extension(e) => ChannelKind::Extension(e),
@@ -311,8 +302,8 @@ impl DialPlan {
     /// suffixes.
     pub fn route<'a>(&self, r: &RowChannels<'a>) -> Routing<'a> {
         let (channel, dst_channel) = (channel_base(r.channel), channel_base(r.dst_channel));
-        let a = self.party_with_base(r.from, r.channel, channel);
-        let b = self.party_with_base(r.to, r.dst_channel, dst_channel);
+        let a = self.party(r.from, r.channel, channel);
+        let b = self.party(r.to, r.dst_channel, dst_channel);
         let from_outside = match a {
             ChannelKind::Trunk(_) | ChannelKind::External(_) => true,
             ChannelKind::Extension(_) => false,
