@@ -16,6 +16,7 @@ pub mod avaya_smdr;
 pub mod cucm;
 pub mod detect;
 pub mod fields;
+mod file;
 pub mod freepbx;
 pub mod freeswitch;
 pub mod generic;
@@ -34,18 +35,18 @@ use crate::dialplan::DialPlan;
 pub use crate::dialplan::Party;
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
-use crate::input::{self, Source};
-use crate::intern::Sym;
+use crate::input::Source;
+use crate::intern::{Interner, Sym};
 use crate::number::Classifier;
 use crate::text::FastTrim;
 use crate::timeconv::LocalResolver;
 use chrono::NaiveDateTime;
 pub use detect::{candidates, choose, detect, score_all, Candidate};
 pub use fields::Fields;
-use prepare::{read_row, Core, Handles, Normalizer, Prepared, RowOutcome};
+use prepare::{Core, Handles, Normalizer, Prepared, RowOutcome};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Read;
 
 /// A timestamp as a file writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,7 +386,7 @@ impl<'c> Builder<'c> {
 
     /// Starts a file of `format`: picks the clock its wall-clock times are read in.
     pub fn start_file(&mut self, format: &dyn Format) -> Clock {
-        self.file_clock_utc = !self.source_tz_stated && format.clock() == Clock::Utc;
+        self.file_clock_utc = reads_utc(self.source_tz_stated, format);
         self.open_segments.clear();
         if self.file_clock_utc {
             Clock::Utc
@@ -398,6 +399,17 @@ impl<'c> Builder<'c> {
     /// rows apart from the builder (on other threads) and [`Builder::commit`] them in order.
     pub fn normalizer(&self) -> Normalizer {
         Normalizer::new(self.plan.clone(), self.file_resolver().clone())
+    }
+
+    /// What [`Builder::normalizer`] gives for a file of any format once it is started: to
+    /// prepare the next file before the builder is done with the current one.
+    pub fn normalizers(&self) -> Normalizers {
+        Normalizers {
+            plan: self.plan.clone(),
+            source: self.resolver.clone(),
+            utc: self.utc.clone(),
+            source_tz_stated: self.source_tz_stated,
+        }
     }
 
     /// The resolver of the current file's wall-clock times.
@@ -523,6 +535,32 @@ fn merge_segment(first: &mut Call, next: &Call) {
     }
 }
 
+/// True when a file of `format` has its wall-clock times read as UTC: the format writes UTC
+/// and the user stated no source time zone.
+fn reads_utc(source_tz_stated: bool, format: &dyn Format) -> bool {
+    !source_tz_stated && format.clock() == Clock::Utc
+}
+
+/// The normalizers of a run, by format (see [`Builder::normalizers`]).
+pub struct Normalizers {
+    plan: DialPlan,
+    source: LocalResolver,
+    utc: LocalResolver,
+    source_tz_stated: bool,
+}
+
+impl Normalizers {
+    /// The normalizer [`Builder::normalizer`] gives once a file of `format` is started.
+    pub fn for_format(&self, format: &dyn Format) -> Normalizer {
+        let resolver = if reads_utc(self.source_tz_stated, format) {
+            &self.utc
+        } else {
+            &self.source
+        };
+        Normalizer::new(self.plan.clone(), resolver.clone())
+    }
+}
+
 /// Which clock a format's wall-clock timestamps are in when the user does not say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
@@ -644,10 +682,29 @@ fn import_parts(
         _ => None,
     };
     let mut stats = ImportStats::default();
-    for (source, slice) in parts {
-        let fs = import_one(
-            source, *slice, builder, forced, &all, opts, &mut stats, mode,
-        )?;
+    // The next file, opened (and its first batch parsed) while the last batch of the one
+    // before was committed: files follow each other without a core idling in between.
+    let mut ahead: Option<Result<file::Opened<'_>>> = None;
+    for (i, (source, slice)) in parts.iter().enumerate() {
+        let opened = match ahead.take() {
+            Some(opened) => opened?,
+            None => file::open_file(source, *slice, forced, &all, mode)?,
+        };
+        let norms = builder.normalizers();
+        let all = &all;
+        let next = parts.get(i + 1);
+        let slot = &mut ahead;
+        // `move`: the normalizers go along to the thread that runs this (their time-zone memo
+        // is not shared).
+        let mut open_next = move |known: &Interner| {
+            if let Some((source, slice)) = next {
+                *slot = Some(
+                    file::open_file(source, *slice, forced, all, mode)
+                        .map(|o| o.start(&norms, known)),
+                );
+            }
+        };
+        let fs = file::read_opened(opened, builder, opts, &mut stats, &mut open_next)?;
         stats.rows_read += fs.rows_read;
         stats.rows_rejected += fs.rows_rejected;
         stats.files.push(fs);
@@ -663,199 +720,12 @@ pub fn read_head(reader: &mut dyn Read) -> (Vec<u8>, Option<std::io::Error>) {
     (head, err)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn import_one(
-    source: &Source,
-    slice: Option<&Slice>,
-    builder: &mut Builder<'_>,
-    forced: Option<&dyn Format>,
-    all: &[&dyn Format],
-    opts: &ImportOptions,
-    stats: &mut ImportStats,
-    mode: Mode,
-) -> Result<FileStats> {
-    let label = source.label();
-    let mut reader = input::open(source)?;
-    let (head, head_error) = read_head(&mut reader);
-    let mut fs = FileStats {
-        file: label.clone(),
-        format: String::new(),
-        confidence: 0,
-        rows_read: 0,
-        rows_rejected: 0,
-        rows_repaired_utf8: 0,
-        rows_repaired_split: 0,
-        rows_skipped: 0,
-        note: String::new(),
-    };
-    if head.iter().all(|b| b.is_ascii_whitespace()) {
-        if let Some(e) = head_error {
-            return Err(Error::io(&source.path, e));
-        }
-        fs.note = "empty file".into();
-        return Ok(fs);
-    }
-    let (format, confidence, layout) = match forced {
-        Some(f) => {
-            let sample = Sample::from_bytes_with(&head, 50, f.delimiter());
-            match f.forced_layout(&sample) {
-                Ok(l) => (f, 100, l),
-                Err(e) => {
-                    return Err(Error::Format {
-                        path: source.path.clone(),
-                        message: e,
-                    })
-                }
-            }
-        }
-        None => match choose(score_all(&head, all)) {
-            Ok(c) => (c.format, c.score, c.layout),
-            Err(message) if source.discovered => {
-                fs.note = format!("skipped: {message}");
-                return Ok(fs);
-            }
-            Err(message) => {
-                return Err(Error::Format {
-                    path: source.path.clone(),
-                    message,
-                })
-            }
-        },
-    };
-    fs.format = format.name().to_string();
-    fs.confidence = confidence;
-    if confidence < LOW_CONFIDENCE {
-        fs.note = format!(
-            "read as {} although only {confidence}% of the first rows fit: damaged or not this format?",
-            format.name()
-        );
-    }
-    let file_index = FileId::try_from(builder.table.files.len()).map_err(|_| {
-        Error::Invalid(format!(
-            "more than {} input files in one run: audit them in several runs",
-            usize::from(FileId::MAX) + 1
-        ))
-    })?;
-    builder.table.files.push(label.clone());
-    if builder.start_file(format) == Clock::Utc {
-        fs.note = join_note(
-            &fs.note,
-            "wall-clock times read as UTC (this format's default; set --source-tz if not)",
-        );
-    }
-    // A slice (nightly) is read in order: it is what is new since the last run.
-    // A gzip file's text is judged by its compressed size: CDR text shrinks about six-fold.
-    let text_len =
-        input::regular_file(source)
-            .map(|(n, gz)| if gz { n.saturating_mul(GZIP_RATIO) } else { n });
-    let sizes = match (slice, mode, text_len) {
-        (Some(_), ..) => None,
-        _ if head_error.is_some() => None,
-        (None, Mode::Auto, Some(n)) if n >= parallel::MIN_PARALLEL_BYTES => {
-            Some(parallel::Sizes::for_len(n))
-        }
-        (None, Mode::Parallel(s), Some(_)) => Some(s),
-        _ => None,
-    };
-    if let Some(sizes) = sizes {
-        let mut stream = Cursor::new(head).chain(reader);
-        parallel::import_stream(
-            &mut stream,
-            builder,
-            format,
-            &layout,
-            file_index,
-            &mut fs,
-            stats,
-            opts,
-            sizes,
-        )?;
-        finish_note(&mut fs);
-        return Ok(fs);
-    }
-    let stream: Box<dyn Read> = match slice {
-        None if head_error.is_some() => Box::new(Cursor::new(head)),
-        None => Box::new(Cursor::new(head).chain(reader)),
-        Some(sl) => {
-            slice_stream(source, head, reader, sl).map_err(|e| Error::io(&source.path, e))?
-        }
-    };
-    // A slice that starts past the beginning is past the header rows too; its line numbers
-    // continue the file's.
-    let (header_rows, lines_before) = match slice {
-        Some(sl) if sl.start > 0 => (0, sl.lines_before),
-        Some(sl) => (layout.header_rows, sl.lines_before),
-        None => (layout.header_rows, 0),
-    };
-    let norm = builder.normalizer();
-    let mut rdr = cdr_reader_with(stream, format.delimiter());
-    let mut rec = csv::ByteRecord::new();
-    let mut record_no = 0usize;
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                // I/O errors (a truncated gzip stream) end this file, not the run. The record
-                // being read when it happened is lost; the error is reported at its line (the
-                // error itself carries no position), as the parallel reader reports it.
-                let line = lines_before + rec.position().map_or(0, |p| p.line());
-                reject(&mut fs, stats, opts, &label, line, read_error(&e))?;
-                break;
-            }
-        }
-        record_no += 1;
-        if record_no <= header_rows {
-            continue;
-        }
-        let line = lines_before + rec.position().map(|p| p.line()).unwrap_or(0);
-        fs.rows_read += 1;
-        if rec.len() == 1
-            && rec
-                .get(0)
-                .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
-        {
-            // Blank line: not a row.
-            fs.rows_read -= 1;
-            continue;
-        }
-        let fields = Fields::new(&rec);
-        if fields.repaired() {
-            fs.rows_repaired_utf8 += 1;
-        }
-        let line32 = line.min(u64::from(u32::MAX)) as u32;
-        let outcome = read_row(
-            format,
-            &layout,
-            &fields,
-            norm.plan(),
-            norm.resolver(),
-            &mut |p| builder.commit_strs(p, file_index, line32),
-        );
-        match outcome {
-            RowOutcome::Imported => {}
-            RowOutcome::Skipped => fs.rows_skipped += 1,
-            RowOutcome::Repaired(how) => {
-                fs.rows_repaired_split += 1;
-                if stats.repairs.len() < opts.show_rejects.max(1) {
-                    stats.repairs.push(RowIssue {
-                        file: label.clone(),
-                        line,
-                        message: how,
-                    });
-                }
-            }
-            RowOutcome::Rejected(message) => {
-                reject(&mut fs, stats, opts, &label, line, message)?;
-            }
-        }
-    }
-    if let Some(e) = head_error {
-        let line = lines_before + rdr.position().line();
-        reject(&mut fs, stats, opts, &label, line, read_error(&e))?;
-    }
-    finish_note(&mut fs);
-    Ok(fs)
+/// True for a blank line (one field of whitespace): not a row, in either reader.
+fn is_blank(rec: &csv::ByteRecord) -> bool {
+    rec.len() == 1
+        && rec
+            .get(0)
+            .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
 }
 
 /// The closing words of a file's note: skipped records, no data.
@@ -870,48 +740,6 @@ fn finish_note(fs: &mut FileStats) {
     if fs.rows_read == 0 && fs.note.is_empty() {
         fs.note = "no data rows".into();
     }
-}
-
-/// The bytes `[start, end)` of a file whose first bytes (`head`) were already read from
-/// `rest`'s stream.
-fn slice_stream(
-    source: &Source,
-    head: Vec<u8>,
-    mut rest: Box<dyn Read + Send>,
-    sl: &Slice,
-) -> std::io::Result<Box<dyn Read>> {
-    let h = head.len() as u64;
-    let len = sl.end.saturating_sub(sl.start);
-    // `head` is decompressed already: look at the file's own first bytes.
-    let gzip = input::file_is_gzip(&source.path);
-    if !gzip && sl.start >= h {
-        // A plain file: seek, so a nightly run costs what is new, not the file's size.
-        use std::io::{Seek, SeekFrom};
-        let mut f = std::fs::File::open(&source.path)?;
-        f.seek(SeekFrom::Start(sl.start))?;
-        return Ok(Box::new(
-            std::io::BufReader::with_capacity(1 << 16, f).take(len),
-        ));
-    }
-    if sl.start < h {
-        let from_head = head[sl.start as usize..sl.end.min(h) as usize].to_vec();
-        let more = sl.end.saturating_sub(h);
-        return Ok(Box::new(Cursor::new(from_head).chain(rest.take(more))));
-    }
-    // Skipping decompresses (a gzipped predecessor is read from its decompressed offset).
-    let skip = sl.start - h;
-    let skipped = std::io::copy(&mut (&mut rest).take(skip), &mut std::io::sink())?;
-    if skipped < skip {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            format!(
-                "the file ended at byte {} before the committed offset {}",
-                h + skipped,
-                sl.start
-            ),
-        ));
-    }
-    Ok(Box::new(rest.take(len)))
 }
 
 fn join_note(a: &str, b: &str) -> String {

@@ -19,9 +19,11 @@
 //! gives it. A read error ends the file like a cut whose next chunk never comes: the record it
 //! cuts is left out, as the csv reader loses the record it was reading.
 
+use super::prepare::Normalizer;
 use super::prepare::{read_row, Core, Handles, RowOutcome, FIELDS};
 use super::{
-    cdr_reader_with, reject, Fields, FileStats, Format, ImportOptions, ImportStats, Layout,
+    cdr_reader_with, is_blank, reject, Fields, FileStats, Format, ImportOptions, ImportStats,
+    Layout,
 };
 use super::{read_error, Builder, RowIssue};
 use crate::call::FileId;
@@ -161,14 +163,52 @@ fn lookup(known: &Interner, local: &mut Rodeo<Spur, FxBuildHasher>, s: &str) -> 
 /// costs next to nothing.
 const REFRESH_SHARE: usize = 8;
 
-/// Reads the rest of a file (`stream`, starting at the file's first byte) in parallel into
-/// `builder`. Returns an error only in strict mode (the first rejected row).
+/// A file whose reading in parallel has begun: its first batch is parsed (while the file
+/// before it was still being committed, when files follow each other).
+pub struct Started {
+    reader: Batches,
+    first: Option<Batch>,
+}
+
+/// Begins reading `stream` (a file from its first byte) in parallel: parses its first batch
+/// with the dial plan and clock of `norm`, looking strings up in `known` (a copy of the run's
+/// string table, as it is or as it was: handles only ever get added).
+pub fn start(
+    stream: Box<dyn Read + Send>,
+    format: &dyn Format,
+    layout: &Layout,
+    norm: &Normalizer,
+    known: &Interner,
+    sizes: Sizes,
+) -> Started {
+    let mut reader = Batches {
+        stream,
+        buf: Vec::new(),
+        eof: false,
+        skip: layout.header_rows,
+        sizes,
+    };
+    let first = reader.next(&Ctx {
+        format,
+        layout,
+        plan: norm.plan(),
+        tz: norm.resolver().tz(),
+        known,
+    });
+    Started { reader, first }
+}
+
+/// Reads the rest of a file begun with [`start`] (with the normalizer `builder` gives for the
+/// file now: [`Builder::start_file`] was called) in parallel into `builder`. Returns an error
+/// only in strict mode (the first rejected row).
 ///
 /// Batches are pipelined: while the calling thread commits batch n, rayon's other threads read
-/// and parse batch n + 1, so the ordered commit no longer leaves a core idle.
+/// and parse batch n + 1, so the ordered commit no longer leaves a core idle. While the last
+/// batch is committed, `alongside` runs on the other threads (the caller opens the next file
+/// and parses its first batch there), given the copy of the string table chunks used.
 #[allow(clippy::too_many_arguments)]
 pub fn import_stream(
-    stream: &mut (dyn Read + Send),
+    started: Started,
     builder: &mut Builder<'_>,
     format: &dyn Format,
     layout: &Layout,
@@ -176,7 +216,7 @@ pub fn import_stream(
     fs: &mut FileStats,
     stats: &mut ImportStats,
     opts: &ImportOptions,
-    sizes: Sizes,
+    alongside: &mut (dyn FnMut(&Interner) + Send),
 ) -> Result<()> {
     let norm = builder.normalizer();
     let mut known = builder.table.strings.clone();
@@ -188,19 +228,13 @@ pub fn import_stream(
         // Each batch is given the current copy (below).
         known: &Interner::new(),
     };
-    let mut reader = Batches {
-        stream,
-        buf: Vec::new(),
-        eof: false,
-        skip: layout.header_rows,
-        sizes,
-    };
+    let Started {
+        mut reader,
+        first: mut next,
+    } = started;
+    let sizes = reader.sizes;
     // 1-based line of the first byte not yet committed.
     let mut line: u64 = 1;
-    let mut next = reader.next(&Ctx {
-        known: &known,
-        ..base
-    });
     while let Some(batch) = next {
         let more = batch.read_err.is_none() && !reader.done();
         let grown = builder.table.strings.len();
@@ -217,7 +251,14 @@ pub fn import_stream(
                     commit(builder, chunk, file_index, fs, stats, opts, &mut line)
                 })
             },
-            || if more { reader.next(&ctx) } else { None },
+            || {
+                if more {
+                    reader.next(&ctx)
+                } else {
+                    alongside(ctx.known);
+                    None
+                }
+            },
         );
         committed?;
         if let Some(e) = batch.read_err {
@@ -239,8 +280,8 @@ struct Batch {
 }
 
 /// Reads a stream in batches and parses each into proven chunks.
-struct Batches<'s> {
-    stream: &'s mut (dyn Read + Send),
+struct Batches {
+    stream: Box<dyn Read + Send>,
     /// Bytes read and not yet parsed into a committed-to-be chunk (a carried record first).
     buf: Vec<u8>,
     eof: bool,
@@ -249,7 +290,7 @@ struct Batches<'s> {
     sizes: Sizes,
 }
 
-impl Batches<'_> {
+impl Batches {
     /// True when every byte was handed out in a batch.
     fn done(&self) -> bool {
         self.eof && self.buf.is_empty()
@@ -266,7 +307,7 @@ impl Batches<'_> {
             if !self.eof {
                 let want = self.sizes.batch.max(1);
                 // `read_to_end` on `take` stops short of `want` only at the end of the stream.
-                match (&mut *self.stream)
+                match (&mut self.stream)
                     .take(want as u64)
                     .read_to_end(&mut self.buf)
                 {
@@ -461,11 +502,7 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
 fn row(rec: &csv::ByteRecord, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut Chunk) {
     let line = rec.position().map_or(0, |p| p.line());
     out.rows_read += 1;
-    if rec.len() == 1
-        && rec
-            .get(0)
-            .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
-    {
+    if is_blank(rec) {
         // Blank line: not a row.
         out.rows_read -= 1;
         return;

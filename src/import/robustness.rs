@@ -173,9 +173,20 @@ fn read_as(
     snapshot(&r, &builder.table)
 }
 
+/// Random chunk and batch sizes below `chunk` and `batch` bytes, so that cuts fall everywhere,
+/// and a fresh copy of the string table every few strings, so that chunks find strings of
+/// earlier batches there.
+fn tiny_sizes(rng: &mut fastrand::Rng, chunk: usize, batch: usize) -> super::parallel::Sizes {
+    super::parallel::Sizes {
+        chunk: rng.usize(1..chunk),
+        batch: rng.usize(1..batch),
+        refresh: rng.usize(0..8),
+    }
+}
+
 #[test]
 fn parallel_reading_gives_the_sequential_result_on_damaged_files() {
-    use super::{parallel::Sizes, Mode};
+    use super::Mode;
     let (config, classifier) = berlin();
     let dir = tempfile::tempdir().unwrap();
     let mut rng = fastrand::Rng::with_seed(7_2026_1122);
@@ -227,13 +238,7 @@ fn parallel_reading_gives_the_sequential_result_on_damaged_files() {
                 let run = |mode| read_as(&config, &classifier, &sources, &opts, mode);
                 let want = run(Mode::Sequential);
                 for _ in 0..2 {
-                    let sizes = Sizes {
-                        chunk: rng.usize(1..400),
-                        batch: rng.usize(1..3000),
-                        // Often a fresh copy of the string table, so chunks find strings
-                        // of earlier batches there.
-                        refresh: rng.usize(0..8),
-                    };
+                    let sizes = tiny_sizes(&mut rng, 400, 3000);
                     let got = run(Mode::Parallel(sizes));
                     assert!(
                         got == want,
@@ -248,7 +253,7 @@ fn parallel_reading_gives_the_sequential_result_on_damaged_files() {
 
 #[test]
 fn parallel_reading_of_cut_gzip_files_gives_the_sequential_result() {
-    use super::{parallel::Sizes, Mode};
+    use super::Mode;
     use std::io::Write;
     let (config, classifier) = berlin();
     let dir = tempfile::tempdir().unwrap();
@@ -285,11 +290,7 @@ fn parallel_reading_of_cut_gzip_files_gives_the_sequential_result() {
             cut_reads += 1;
         }
         for _ in 0..2 {
-            let sizes = Sizes {
-                chunk: rng.usize(1..4000),
-                batch: rng.usize(1..20_000),
-                refresh: rng.usize(0..8),
-            };
+            let sizes = tiny_sizes(&mut rng, 4000, 20_000);
             let got = run(Mode::Parallel(sizes));
             assert!(
                 got == want,
@@ -300,4 +301,49 @@ fn parallel_reading_of_cut_gzip_files_gives_the_sequential_result() {
     }
     // Every cut file but the whole one ends in a read error past the sniffed head.
     assert_eq!(cut_reads, 11);
+}
+
+#[test]
+fn parallel_reading_of_many_files_gives_the_sequential_result() {
+    // A run over a directory of files of every format (some damaged), an empty one and one no
+    // format fits: each next file is opened and its first batch parsed while the last batch of
+    // the file before is committed, with its own format's clock (3CX writes UTC) and the
+    // string table as it was then.
+    use super::Mode;
+    let (config, classifier) = berlin();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = fastrand::Rng::with_seed(11_2026_1123);
+    let mut files = 0;
+    for round in 0..2 {
+        for format in super::FORMATS {
+            let mut data = base_file(format.name());
+            if round == 1 {
+                damage(&mut rng, &mut data);
+            }
+            let name = format!("{round}-{files:02}-{}.cdr", format.name());
+            std::fs::write(dir.path().join(name), &data).unwrap();
+            files += 1;
+        }
+    }
+    std::fs::write(dir.path().join("1-50-empty.cdr"), b"").unwrap();
+    std::fs::write(dir.path().join("1-51-notes.txt"), b"call Anna back\n").unwrap();
+    let sources = crate::input::resolve(&[dir.path().display().to_string()]).unwrap();
+    assert_eq!(sources.len(), files + 2);
+    for strict in [false, true] {
+        let opts = ImportOptions {
+            show_rejects: 3,
+            strict,
+            ..Default::default()
+        };
+        let run = |mode| read_as(&config, &classifier, &sources, &opts, mode);
+        let want = run(Mode::Sequential);
+        if !strict {
+            assert!(want.contains("skipped: "), "the notes file is skipped");
+        }
+        for _ in 0..3 {
+            let sizes = tiny_sizes(&mut rng, 400, 3000);
+            let got = run(Mode::Parallel(sizes));
+            assert!(got == want, "strict {strict} {sizes:?}: parallel differs");
+        }
+    }
 }
