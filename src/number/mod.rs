@@ -186,6 +186,8 @@ pub struct Classifier {
 impl Classifier {
     /// Builds the classifier from the resolved configuration (loads decks and lists).
     pub fn from_config(config: &Config) -> Result<Self> {
+        // The metadata database is built while the run opens and parses its first rows.
+        normalize::warm_up();
         let normalizer = Normalizer::new(
             config.site.country,
             &config.site.outside_line_code,

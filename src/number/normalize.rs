@@ -12,6 +12,7 @@
 use crate::config::Country;
 use phonenumber::{country, Mode, PhoneNumber};
 use serde::Serialize;
+use std::sync::OnceLock;
 
 /// Where a dialled number goes, relative to the home country.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -46,9 +47,22 @@ pub struct Normalized {
 #[derive(Debug, Clone)]
 pub struct Normalizer {
     region: country::Id,
-    home_code: u16,
     outside_line_code: String,
-    idd: Idd,
+    /// The configured international prefix, if any.
+    idd_setting: Option<String>,
+    /// The home calling code and how the international prefix is recognized, read from
+    /// libphonenumber's metadata at the first number, not when the normalizer is made:
+    /// building that database takes a fifth of a second, which a run now spends while its
+    /// first rows are parsed ([`warm_up`] starts it on a thread of its own).
+    home: OnceLock<(u16, Idd)>,
+}
+
+/// Starts building libphonenumber's metadata database on a thread of its own, so that the
+/// first number classified finds it built or being built (the thread exits when done).
+pub fn warm_up() {
+    std::thread::spawn(|| {
+        let _ = phonenumber::metadata::DATABASE.by_id("US");
+    });
 }
 
 /// How the site's international prefix is recognized.
@@ -63,23 +77,30 @@ enum Idd {
 impl Normalizer {
     /// A normalizer for the home `country`; `idd` overrides its international prefix.
     pub fn new(country: Country, outside_line_code: &str, idd: Option<&str>) -> Self {
-        let meta = phonenumber::metadata::DATABASE.by_id(country.code());
-        let home_code = meta.map(|m| m.country_code()).unwrap_or(0);
-        // The configured prefix, else the region's own: a literal (`00`) or, for regions like
-        // the US, libphonenumber's pattern (`011`), matched at the start of the dialled digits.
-        let idd = match idd {
-            Some(i) => Idd::Literal(i.to_string()),
-            None => match meta.and_then(|m| m.preferred_international_prefix()) {
-                Some(p) => Idd::Literal(p.to_string()),
-                None => Idd::Region,
-            },
-        };
         Normalizer {
             region: country.0,
-            home_code,
             outside_line_code: outside_line_code.to_string(),
-            idd,
+            idd_setting: idd.map(str::to_string),
+            home: OnceLock::new(),
         }
+    }
+
+    /// The home calling code and the international prefix: the configured prefix, else the
+    /// region's own, a literal (`00`) or, for regions like the US, libphonenumber's pattern
+    /// (`011`), matched at the start of the dialled digits.
+    fn home(&self) -> &(u16, Idd) {
+        self.home.get_or_init(|| {
+            let meta = phonenumber::metadata::DATABASE.by_id(self.region.as_ref());
+            let home_code = meta.map(|m| m.country_code()).unwrap_or(0);
+            let idd = match &self.idd_setting {
+                Some(i) => Idd::Literal(i.clone()),
+                None => match meta.and_then(|m| m.preferred_international_prefix()) {
+                    Some(p) => Idd::Literal(p.to_string()),
+                    None => Idd::Region,
+                },
+            };
+            (home_code, idd)
+        })
     }
 
     /// Normalizes one dialled string.
@@ -130,7 +151,7 @@ impl Normalizer {
             }
         }
         for idd in ["00", "011"] {
-            if self.idd == Idd::Literal(idd.to_string()) {
+            if self.home().1 == Idd::Literal(idd.to_string()) {
                 continue;
             }
             if let Some(rest) = digits.strip_prefix(idd) {
@@ -154,7 +175,7 @@ impl Normalizer {
     }
 
     fn strip_idd<'a>(&self, digits: &'a str) -> Option<&'a str> {
-        match &self.idd {
+        match &self.home().1 {
             Idd::Literal(p) => digits.strip_prefix(p.as_str()),
             Idd::Region => {
                 let meta = phonenumber::metadata::DATABASE.by_id(self.region.as_ref())?;
@@ -181,10 +202,11 @@ impl Normalizer {
         let e164 = p.format().mode(Mode::E164).to_string();
         // Same calling code but another region (NANP: +1 284 is the British Virgin Islands,
         // not the US) is international: that is how one-ring scams look domestic.
-        let home = p.code().value() == self.home_code
+        let home_code = self.home().0;
+        let home = p.code().value() == home_code
             && p.country()
                 .id()
-                .is_none_or(|id| id == self.region || self.home_code != 1);
+                .is_none_or(|id| id == self.region || home_code != 1);
         Normalized {
             e164,
             scope: if home {
