@@ -25,11 +25,13 @@ impl<'a> Fields<'a> {
     pub fn new(rec: &'a ByteRecord) -> Self {
         // Valid as a whole *and* at every field boundary: two invalid halves in adjacent fields
         // (`\xC3` `,` `\xA9`) concatenate to a valid character, but neither field is text.
+        // In ASCII text (nearly every CDR) every byte is a character boundary: no field check.
         let valid = std::str::from_utf8(rec.as_slice()).ok().filter(|t| {
-            (0..rec.len()).all(|i| {
-                rec.range(i)
-                    .is_some_and(|r| t.is_char_boundary(r.start) && t.is_char_boundary(r.end))
-            })
+            t.is_ascii()
+                || (0..rec.len()).all(|i| {
+                    rec.range(i)
+                        .is_some_and(|r| t.is_char_boundary(r.start) && t.is_char_boundary(r.end))
+                })
         });
         let text = match valid {
             Some(t) => Text::Valid(t),
