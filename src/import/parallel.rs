@@ -95,6 +95,24 @@ struct Ctx<'a> {
     known: &'a Interner,
 }
 
+impl<'a> Ctx<'a> {
+    /// What chunks of a file of `format` read with `norm` share, looking strings up in `known`.
+    fn new(
+        format: &'a dyn Format,
+        layout: &'a Layout,
+        norm: &'a Normalizer,
+        known: &'a Interner,
+    ) -> Self {
+        Ctx {
+            format,
+            layout,
+            plan: norm.plan(),
+            tz: norm.resolver().tz(),
+            known,
+        }
+    }
+}
+
 /// One imported row of a chunk, its strings as ids: [`EMPTY`], a handle of [`Ctx::known`]
 /// (below [`LOCAL`]), or `LOCAL |` an id in the chunk's own table.
 struct Row {
@@ -188,13 +206,7 @@ pub fn start(
         skip: layout.header_rows,
         sizes,
     };
-    let first = reader.next(&Ctx {
-        format,
-        layout,
-        plan: norm.plan(),
-        tz: norm.resolver().tz(),
-        known,
-    });
+    let first = reader.next(&Ctx::new(format, layout, norm, known));
     Started { reader, first }
 }
 
@@ -220,14 +232,6 @@ pub fn import_stream(
 ) -> Result<()> {
     let norm = builder.normalizer();
     let mut known = builder.table.strings.clone();
-    let base = Ctx {
-        format,
-        layout,
-        plan: norm.plan(),
-        tz: norm.resolver().tz(),
-        // Each batch is given the current copy (below).
-        known: &Interner::new(),
-    };
     let Started {
         mut reader,
         first: mut next,
@@ -241,10 +245,7 @@ pub fn import_stream(
         if grown >= known.len() + (known.len() / REFRESH_SHARE).max(sizes.refresh) {
             known = builder.table.strings.clone();
         }
-        let ctx = Ctx {
-            known: &known,
-            ..base
-        };
+        let ctx = Ctx::new(format, layout, &norm, &known);
         let (committed, following) = rayon::join(
             || {
                 batch.chunks.iter().try_for_each(|chunk| {

@@ -58,10 +58,14 @@ pub struct Normalizer {
 }
 
 /// Starts building libphonenumber's metadata database on a thread of its own, so that the
-/// first number classified finds it built or being built (the thread exits when done).
+/// first number classified finds it built or being built (the thread exits when done). Once a
+/// process: later classifiers find the database built.
 pub fn warm_up() {
-    std::thread::spawn(|| {
-        let _ = phonenumber::metadata::DATABASE.by_id("US");
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        std::thread::spawn(|| {
+            let _ = phonenumber::metadata::DATABASE.by_id("US");
+        });
     });
 }
 
