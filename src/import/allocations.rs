@@ -115,7 +115,10 @@ fn importing_allocates_per_chunk_and_per_distinct_string_not_per_row() {
         (
             "parallel",
             Mode::Parallel(Sizes {
+                // Chunks of one size (no shrinking tail), so the count of chunks grows with
+                // the rows and no faster.
                 chunk: 512 << 10,
+                tail: 512 << 10,
                 batch: 2 << 20,
                 refresh: 1024,
             }),

@@ -1,15 +1,16 @@
 //! Reading one file of a run: opening it and recognizing its format ([`open_file`], which
 //! needs nothing of the table, so the next file is opened while the current one is still
 //! being committed), then reading it into the builder's table, in parallel
-//! ([`super::parallel`]) or record after record ([`read_in_order`]: stdin, nightly slices,
-//! small files).
+//! ([`super::parallel`]: large files, slices and pipes) or record after record
+//! ([`read_in_order`]: small ones). Both readers start where [`Origin`] says: a whole file's
+//! first line, or a nightly slice's line.
 
 use super::parallel;
 use super::prepare::read_row;
 use super::{
     cdr_reader_with, choose, finish_note, is_blank, join_note, read_error, read_head, reject,
     score_all, Builder, Clock, Fields, FileStats, Format, ImportOptions, ImportStats, Layout, Mode,
-    Normalizers, RowIssue, RowOutcome, Sample, Slice, GZIP_RATIO, LOW_CONFIDENCE,
+    Normalizers, RowIssue, RowOutcome, Sample, Slice, GZIP_RATIO, LOW_CONFIDENCE, SNIFF_BYTES,
 };
 use crate::call::FileId;
 use crate::error::{Error, Result};
@@ -19,8 +20,6 @@ use std::io::{Cursor, Read};
 
 /// A file opened and recognized, not yet read into the table.
 pub(super) struct Opened<'a> {
-    source: &'a Source,
-    slice: Option<&'a Slice>,
     fs: FileStats,
     /// `None`: nothing to read (an empty or skipped file); `fs` says why.
     go: Option<Go<'a>>,
@@ -37,14 +36,27 @@ struct Go<'a> {
 
 /// An opened file's bytes.
 enum Input {
-    /// Its first bytes (read to recognize it) and the rest of the stream.
+    /// The records to read: the file from its first byte (the bytes read to recognize it
+    /// first), or a slice of it.
     Raw {
-        head: Vec<u8>,
+        stream: Box<dyn Read + Send>,
+        origin: Origin,
+        /// The error that cut the first bytes short (a truncated gzip stream): the stream is
+        /// those bytes only, and the error is reported after them.
         head_error: Option<std::io::Error>,
-        reader: Box<dyn Read + Send>,
     },
     /// Read in parallel, its first batch parsed already.
     Started(parallel::Started),
+}
+
+/// Where a stream of records begins in its file, for both readers.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Origin {
+    /// Header records at the stream's start (none for a slice that starts past them).
+    pub header_rows: usize,
+    /// Lines of the file before the stream's first byte: reported line numbers stay the
+    /// file's own.
+    pub lines_before: u64,
 }
 
 /// Opens a file and recognizes its format (what needs no table): done for the next file while
@@ -70,14 +82,7 @@ pub(super) fn open_file<'a>(
         rows_skipped: 0,
         note: String::new(),
     };
-    let done = |fs| {
-        Ok(Opened {
-            source,
-            slice,
-            fs,
-            go: None,
-        })
-    };
+    let done = |fs| Ok(Opened { fs, go: None });
     if head.iter().all(|b| b.is_ascii_whitespace()) {
         if let Some(e) = head_error {
             return Err(Error::io(&source.path, e));
@@ -120,35 +125,69 @@ pub(super) fn open_file<'a>(
             format.name()
         );
     }
-    // A slice (nightly) is read in order: it is what is new since the last run.
-    // A gzip file's text is judged by its compressed size: CDR text shrinks about six-fold.
-    let text_len =
-        input::regular_file(source)
-            .map(|(n, gz)| if gz { n.saturating_mul(GZIP_RATIO) } else { n });
-    let sizes = match (slice, mode, text_len) {
-        (Some(_), ..) => None,
+    let text_len = text_len(source, slice, &head, head_error.is_some());
+    let sizes = match (mode, text_len) {
         _ if head_error.is_some() => None,
-        (None, Mode::Auto, Some(n)) if n >= parallel::MIN_PARALLEL_BYTES => {
-            Some(parallel::Sizes::for_len(n))
-        }
-        (None, Mode::Parallel(s), Some(_)) => Some(s),
+        (Mode::Auto, n) if n >= parallel::MIN_PARALLEL_BYTES => Some(parallel::Sizes::for_len(n)),
+        (Mode::Parallel(s), _) => Some(s),
         _ => None,
     };
+    // A slice that starts past the beginning is past the header rows too; its line numbers
+    // continue the file's.
+    let (stream, origin): (Box<dyn Read + Send>, _) = match slice {
+        None if head_error.is_some() => (Box::new(Cursor::new(head)), Origin::file(&layout)),
+        None => (
+            Box::new(Cursor::new(head).chain(reader)),
+            Origin::file(&layout),
+        ),
+        Some(sl) => (
+            slice_stream(source, head, reader, sl).map_err(|e| Error::io(&source.path, e))?,
+            Origin {
+                header_rows: if sl.start > 0 { 0 } else { layout.header_rows },
+                lines_before: sl.lines_before,
+            },
+        ),
+    };
     Ok(Opened {
-        source,
-        slice,
         fs,
         go: Some(Go {
             format,
             layout,
             sizes,
             input: Input::Raw {
-                head,
+                stream,
+                origin,
                 head_error,
-                reader,
             },
         }),
     })
+}
+
+impl Origin {
+    /// A whole file's records: from its first line, after its header rows.
+    fn file(layout: &Layout) -> Origin {
+        Origin {
+            header_rows: layout.header_rows,
+            lines_before: 0,
+        }
+    }
+}
+
+/// The bytes of text to read, known or estimated, to choose between the readers and size the
+/// chunks (an estimate changes no result). A slice's length is known (its offsets are
+/// decompressed ones); a gzip file's text is judged by its compressed size (CDR text shrinks
+/// about six-fold); a pipe or stdin that ended within the first bytes holds just those, and
+/// one that did not is taken to be large (`zcat month.csv.gz | tollguard audit -`).
+fn text_len(source: &Source, slice: Option<&Slice>, head: &[u8], head_error: bool) -> u64 {
+    if let Some(sl) = slice {
+        return sl.end.saturating_sub(sl.start);
+    }
+    match input::regular_file(source) {
+        Some((n, true)) => n.saturating_mul(GZIP_RATIO),
+        Some((n, false)) => n,
+        None if head.len() < SNIFF_BYTES || head_error => head.len() as u64,
+        None => u64::MAX,
+    }
 }
 
 impl Opened<'_> {
@@ -172,8 +211,9 @@ impl<'a> Go<'a> {
             input,
         } = self;
         let input = match (input, sizes) {
-            (Input::Raw { head, reader, .. }, Some(sizes)) => Input::Started(parallel::start(
-                Box::new(Cursor::new(head).chain(reader)),
+            (Input::Raw { stream, origin, .. }, Some(sizes)) => Input::Started(parallel::start(
+                stream,
+                origin,
                 format,
                 &layout,
                 &norms.for_format(format),
@@ -200,12 +240,7 @@ pub(super) fn read_opened(
     stats: &mut ImportStats,
     alongside: &mut (dyn FnMut(&Interner) + Send),
 ) -> Result<FileStats> {
-    let Opened {
-        source,
-        slice,
-        mut fs,
-        go,
-    } = opened;
+    let Opened { mut fs, go } = opened;
     let Some(go) = go else {
         return Ok(fs);
     };
@@ -236,24 +271,22 @@ pub(super) fn read_opened(
             Ok(fs)
         }
         Input::Raw {
-            head,
+            stream,
+            origin,
             head_error,
-            reader,
         } => read_in_order(
-            source, slice, head, head_error, reader, format, layout, builder, file_index, fs,
-            stats, opts,
+            stream, origin, head_error, format, layout, builder, file_index, fs, stats, opts,
         ),
     }
 }
 
-/// Reads a file on the calling thread, record after record (stdin, slices, small files).
+/// Reads a file on the calling thread, record after record (small files and slices, files
+/// whose first bytes ended in a read error, and every file in [`Mode::Sequential`]).
 #[allow(clippy::too_many_arguments)]
 fn read_in_order(
-    source: &Source,
-    slice: Option<&Slice>,
-    head: Vec<u8>,
+    stream: Box<dyn Read + Send>,
+    origin: Origin,
     head_error: Option<std::io::Error>,
-    reader: Box<dyn Read + Send>,
     format: &dyn Format,
     layout: &Layout,
     builder: &mut Builder<'_>,
@@ -263,20 +296,10 @@ fn read_in_order(
     opts: &ImportOptions,
 ) -> Result<FileStats> {
     let label = fs.file.clone();
-    let stream: Box<dyn Read> = match slice {
-        None if head_error.is_some() => Box::new(Cursor::new(head)),
-        None => Box::new(Cursor::new(head).chain(reader)),
-        Some(sl) => {
-            slice_stream(source, head, reader, sl).map_err(|e| Error::io(&source.path, e))?
-        }
-    };
-    // A slice that starts past the beginning is past the header rows too; its line numbers
-    // continue the file's.
-    let (header_rows, lines_before) = match slice {
-        Some(sl) if sl.start > 0 => (0, sl.lines_before),
-        Some(sl) => (layout.header_rows, sl.lines_before),
-        None => (layout.header_rows, 0),
-    };
+    let Origin {
+        header_rows,
+        lines_before,
+    } = origin;
     let norm = builder.normalizer();
     let mut rdr = cdr_reader_with(stream, format.delimiter());
     let mut rec = csv::ByteRecord::new();
@@ -351,7 +374,7 @@ fn slice_stream(
     head: Vec<u8>,
     mut rest: Box<dyn Read + Send>,
     sl: &Slice,
-) -> std::io::Result<Box<dyn Read>> {
+) -> std::io::Result<Box<dyn Read + Send>> {
     let h = head.len() as u64;
     let len = sl.end.saturating_sub(sl.start);
     // `head` is decompressed already: look at the file's own first bytes.

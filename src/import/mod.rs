@@ -598,13 +598,13 @@ pub struct ImportOptions {
 /// How a file is read.
 #[derive(Debug, Clone, Copy)]
 pub enum Mode {
-    /// Regular files (plain or gzip) of 512 KB of text and more in parallel, stdin, slices
-    /// and small files in order.
+    /// Inputs of 512 KB of text and more in parallel (plain and gzip files, slices of them,
+    /// stdin and pipes that hold more than the first bytes read), smaller ones in order.
     Auto,
     /// Every file in order, on the calling thread.
     Sequential,
-    /// Every regular file (plain or gzip) in parallel, with these sizes (tests use tiny chunks
-    /// to put cuts everywhere).
+    /// Every input in parallel (except one whose first bytes ended in a read error), with
+    /// these sizes (tests use tiny chunks to put cuts everywhere).
     Parallel(parallel::Sizes),
 }
 
@@ -644,15 +644,26 @@ pub fn import_all_with(
 }
 
 /// Reads parts of files (see [`Slice`]) into the builder's table: what a nightly run reads.
-/// Slices are read in order (they are a night's worth of rows, not a month's).
+/// A night's slice of a few megabytes is read in order; a large one (the first run over a
+/// Master.csv that has grown for months) in parallel, as a whole file would be.
 pub fn import_slices(
     slices: &[Slice],
     builder: &mut Builder<'_>,
     opts: &ImportOptions,
 ) -> Result<ImportStats> {
+    import_slices_with(slices, builder, opts, Mode::Auto)
+}
+
+/// [`import_slices`] with a choice of how slices are read; every mode gives the same result.
+pub fn import_slices_with(
+    slices: &[Slice],
+    builder: &mut Builder<'_>,
+    opts: &ImportOptions,
+    mode: Mode,
+) -> Result<ImportStats> {
     let parts: Vec<(&Source, Option<&Slice>)> =
         slices.iter().map(|s| (&s.source, Some(s))).collect();
-    import_parts(&parts, builder, opts, Mode::Sequential)
+    import_parts(&parts, builder, opts, mode)
 }
 
 fn import_parts(

@@ -173,12 +173,22 @@ fn read_as(
     snapshot(&r, &builder.table)
 }
 
-/// Random chunk and batch sizes below `chunk` and `batch` bytes, so that cuts fall everywhere,
+/// Where the lines of `data` start: 0 and after every newline (the end, after a last one).
+fn line_starts(data: &[u8]) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', data).map(|i| i + 1))
+        .collect()
+}
+
+/// Random chunk and batch sizes below `chunk` and `batch` bytes (chunks shrinking to a random
+/// tail size or not), so that cuts fall everywhere,
 /// and a fresh copy of the string table every few strings, so that chunks find strings of
 /// earlier batches there.
 fn tiny_sizes(rng: &mut fastrand::Rng, chunk: usize, batch: usize) -> super::parallel::Sizes {
+    let chunk = rng.usize(1..chunk);
     super::parallel::Sizes {
-        chunk: rng.usize(1..chunk),
+        chunk,
+        tail: rng.usize(1..=chunk),
         batch: rng.usize(1..batch),
         refresh: rng.usize(0..8),
     }
@@ -206,14 +216,7 @@ fn parallel_reading_gives_the_sequential_result_on_damaged_files() {
             for _ in 0..rng.usize(0..4) {
                 if rng.bool() {
                     // Insert a tricky row at a line start.
-                    let starts: Vec<usize> = std::iter::once(0)
-                        .chain(
-                            data.iter()
-                                .enumerate()
-                                .filter(|(_, &b)| b == b'\n')
-                                .map(|(i, _)| i + 1),
-                        )
-                        .collect();
+                    let starts = line_starts(&data);
                     let at = starts[rng.usize(0..starts.len())];
                     let e = extra[rng.usize(0..extra.len())];
                     data.splice(at..at, e.iter().copied());
@@ -344,6 +347,76 @@ fn parallel_reading_of_many_files_gives_the_sequential_result() {
             let sizes = tiny_sizes(&mut rng, 400, 3000);
             let got = run(Mode::Parallel(sizes));
             assert!(got == want, "strict {strict} {sizes:?}: parallel differs");
+        }
+    }
+}
+
+#[test]
+fn parallel_reading_of_slices_gives_the_sequential_result() {
+    // What a nightly run reads: slices of files between two line starts (the first past the
+    // header or not, some inside a quoted field), line numbers continuing the file's. Read in
+    // parallel (a large slice: the first run over a Master.csv grown for months) they must
+    // give what reading them in order gives.
+    use super::{import_slices_with, Mode, Slice};
+    let (config, classifier) = berlin();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = fastrand::Rng::with_seed(5_2026_1123);
+    for format in super::FORMATS {
+        for round in 0..3 {
+            let mut data = base_file(format.name());
+            if round > 0 {
+                // A record with a newline in quotes, at a line start past the header.
+                let at = data[data.len() / 2..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(data.len(), |i| data.len() / 2 + i + 1);
+                data.splice(at..at, QUOTED_NEWLINE_ROW.iter().copied());
+                damage(&mut rng, &mut data);
+            }
+            let path = dir.path().join(format!("{}-{round}.cdr", format.name()));
+            std::fs::write(&path, &data).unwrap();
+            let source = crate::input::resolve(&[path.display().to_string()])
+                .unwrap()
+                .remove(0);
+            let starts = line_starts(&data);
+            let slice = |a: usize, b: usize| Slice {
+                source: source.clone(),
+                start: starts[a] as u64,
+                end: starts[b] as u64,
+                lines_before: a as u64,
+            };
+            let last = starts.len() - 1;
+            let a = rng.usize(0..=last / 2);
+            // The whole file, then two slices that follow each other (as two nights read
+            // them), so that the second is opened while the first is committed.
+            let b = rng.usize(a..=last);
+            for slices in [vec![slice(0, last)], vec![slice(0, a), slice(a, b)]] {
+                for strict in [false, true] {
+                    let opts = ImportOptions {
+                        show_rejects: 3,
+                        strict,
+                        ..Default::default()
+                    };
+                    let run = |mode| {
+                        let mut builder = Builder::new(&config, &classifier).unwrap();
+                        let r = import_slices_with(&slices, &mut builder, &opts, mode);
+                        match r {
+                            Err(_) => format!("{r:?}"),
+                            Ok(_) => snapshot(&r, &builder.table),
+                        }
+                    };
+                    let want = run(Mode::Sequential);
+                    for _ in 0..2 {
+                        let sizes = tiny_sizes(&mut rng, 400, 3000);
+                        let got = run(Mode::Parallel(sizes));
+                        assert!(
+                            got == want,
+                            "{} round {round} slices {a}..{b} strict {strict} {sizes:?}: parallel differs",
+                            format.name()
+                        );
+                    }
+                }
+            }
         }
     }
 }
