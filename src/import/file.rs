@@ -191,10 +191,10 @@ fn text_len(source: &Source, slice: Option<&Slice>, head: &[u8], head_error: boo
 }
 
 impl Opened<'_> {
-    /// Parses the first batch of a file read in parallel (see [`Go::start`]).
-    pub(super) fn start(self, norms: &Normalizers, known: &Interner) -> Self {
+    /// Parses the first batch of a file read in parallel (see [`Go::start`]) into `buf`.
+    pub(super) fn start(self, norms: &Normalizers, known: &Interner, buf: Vec<u8>) -> Self {
         Opened {
-            go: self.go.map(|go| go.start(norms, known)),
+            go: self.go.map(|go| go.start(norms, known, buf)),
             ..self
         }
     }
@@ -202,8 +202,9 @@ impl Opened<'_> {
 
 impl<'a> Go<'a> {
     /// Parses the first batch of a file read in parallel, with the normalizer `norms` gives
-    /// for its format and the string table copy `known` (other files: as they are).
-    fn start(self, norms: &Normalizers, known: &Interner) -> Go<'a> {
+    /// for its format and the string table copy `known`, reading into `buf` (other files: as
+    /// they are).
+    fn start(self, norms: &Normalizers, known: &Interner, buf: Vec<u8>) -> Go<'a> {
         let Go {
             format,
             layout,
@@ -219,6 +220,7 @@ impl<'a> Go<'a> {
                 &norms.for_format(format),
                 known,
                 sizes,
+                buf,
             )),
             (input, _) => input,
         };
@@ -238,7 +240,7 @@ pub(super) fn read_opened(
     builder: &mut Builder<'_>,
     opts: &ImportOptions,
     stats: &mut ImportStats,
-    alongside: &mut (dyn FnMut(&Interner) + Send),
+    alongside: &mut (dyn FnMut(&Interner, Vec<u8>) + Send),
 ) -> Result<FileStats> {
     let Opened { mut fs, go } = opened;
     let Some(go) = go else {
@@ -260,7 +262,7 @@ pub(super) fn read_opened(
     }
     // Not begun while the file before was committed (the first file, or one after a file
     // read in order): begun now.
-    let go = go.start(&builder.normalizers(), &builder.table.strings);
+    let go = go.start(&builder.normalizers(), &builder.table.strings, Vec::new());
     let (format, layout) = (go.format, &go.layout);
     match go.input {
         Input::Started(started) => {

@@ -707,11 +707,11 @@ fn import_parts(
         let slot = &mut ahead;
         // `move`: the normalizers go along to the thread that runs this (their time-zone memo
         // is not shared).
-        let mut open_next = move |known: &Interner| {
+        let mut open_next = move |known: &Interner, buf: Vec<u8>| {
             if let Some((source, slice)) = next {
                 *slot = Some(
                     file::open_file(source, *slice, forced, all, mode)
-                        .map(|o| o.start(&norms, known)),
+                        .map(|o| o.start(&norms, known, buf)),
                 );
             }
         };
