@@ -80,10 +80,10 @@ impl Sizes {
 /// string table, a time-zone memo) is no longer small against parsing it.
 pub const MIN_CHUNK: usize = 256 << 10;
 
-/// The smallest chunks at a batch's end: about 250 records, parsed in well under a
-/// millisecond, so the thread that finishes first waits about that long for the other. (With
-/// chunks of one size, it waited half a chunk at every batch's end, and a day's file is one
-/// batch: a month of daily files kept the second core idle for 18% of the import.)
+/// The smallest chunks at a batch's end: about 250 records, parsed in about a millisecond, so
+/// the thread that finishes first waits about that long for the other. (With chunks of one
+/// size it waited half a chunk, up to 10 ms, at every batch's end, and a day's file is one
+/// batch.)
 pub const TAIL_CHUNK: usize = 64 << 10;
 
 /// A file with at least this much text (a gzip file's estimated) is read in parallel (two of
@@ -241,9 +241,8 @@ pub(super) fn start(
 /// and parse batch n + 1, so the ordered commit no longer leaves a core idle. While the last
 /// batch is committed, `alongside` runs on the other threads (the caller opens the next file
 /// and parses its first batch there), given the copy of the string table chunks used and the
-/// file's read buffer, to read the next file into: a fresh buffer of a day's file (5 MB) cost
-/// its growth and a page fault every 4 KB, while the other core waited (a sixth of the import
-/// of a month of daily files).
+/// file's read buffer, to read the next file into: a fresh buffer for a day's file (5 MB)
+/// cost its growth and a page fault every 4 KB.
 #[allow(clippy::too_many_arguments)]
 pub fn import_stream(
     started: Started,
