@@ -12,7 +12,9 @@
 # shared machine disturbs the run:
 #   cargo build --release --bin tollguard --example synth_rows --example csv_floor --example phases
 #   flock /work/build.lock benches/e2e.sh            # or plain benches/e2e.sh on your own machine
-# Environment: ROWS="1000000 5000000" (row counts), RUNS=1 (repetitions, the best is kept),
+# Environment: ROWS="1000000 5000000" (row counts), RUNS=1 (rounds: every tool once a round;
+# the table keeps each tool's best, and the ratios of each round, measured close together,
+# are listed with their median),
 # CARGO_TARGET_DIR (where the release binaries are), NO_DUCKDB=1 (skip DuckDB).
 # Generated files and the DuckDB venv live under target/ (never committed).
 set -euo pipefail
@@ -45,35 +47,39 @@ if [[ -z ${NO_DUCKDB:-} ]]; then
     fi
 fi
 
-# run LABEL CMD...: runs CMD $runs times with /usr/bin/time -v, output to /dev/null; sets
-# SECS (best wall time) and RSS_MB (peak resident set of that run).
-run() {
+# once LABEL CMD...: runs CMD once with /usr/bin/time -v, output to /dev/null; sets SECS (wall
+# time) and RSS_MB (peak resident set).
+once() {
     local label=$1
     shift
-    local best="" rss=""
-    for _ in $(seq "$runs"); do
-        /usr/bin/time -v -o "$work/time.txt" "$@" >"$work/out.txt" 2>"$work/err.txt" || {
-            local rc=$?
-            # tollguard exits 1 when it has findings: that is a result, not a failure.
-            if [[ $label != audit || $rc -ne 1 ]]; then
-                echo "$label failed (exit $rc):" >&2
-                cat "$work/err.txt" >&2
-                exit 1
-            fi
-        }
-        local wall kb
-        wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt")
-        # h:mm:ss or m:ss.cc to seconds
-        wall=$(awk -v t="$wall" 'BEGIN { n = split(t, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.2f", s }')
-        kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
-        if [[ -z $best ]] || awk -v a="$wall" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-            best=$wall
-            rss=$((kb / 1024))
+    /usr/bin/time -v -o "$work/time.txt" "$@" >"$work/out.txt" 2>"$work/err.txt" || {
+        local rc=$?
+        # tollguard exits 1 when it has findings: that is a result, not a failure.
+        if [[ $label != audit || $rc -ne 1 ]]; then
+            echo "$label failed (exit $rc):" >&2
+            cat "$work/err.txt" >&2
+            exit 1
         fi
-    done
-    SECS=$best
-    RSS_MB=$rss
+    }
+    local wall kb
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt")
+    # h:mm:ss or m:ss.cc to seconds
+    SECS=$(awk -v t="$wall" 'BEGIN { n = split(t, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.2f", s }')
+    kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
+    RSS_MB=$((kb / 1024))
 }
+
+# keep LABEL: keeps the run just made if it is LABEL's best so far (BEST_S, BEST_M).
+declare -A BEST_S BEST_M
+keep() {
+    if [[ -z ${BEST_S[$1]:-} ]] || awk -v a="$SECS" -v b="${BEST_S[$1]}" 'BEGIN { exit !(a < b) }'; then
+        BEST_S[$1]=$SECS
+        BEST_M[$1]=$RSS_MB
+    fi
+}
+
+# median of the numbers given
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 per_s() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "-" }'; }
@@ -92,13 +98,18 @@ for n in $rows_list; do
     echo
     echo "== $n rows, $mb MB =="
     printf '%-10s %9s %12s %9s %9s %9s\n' tool seconds rows/s "peak MB" "vs csv" "vs duckdb"
-    run wc wc -l "$file"
-    wc_s=$SECS wc_m=$RSS_MB
-    run csv "$bin/examples/csv_floor" "$file"
-    csv_s=$SECS csv_m=$RSS_MB
-    duck_s=""
-    if [[ -n $duckdb ]]; then
-        run duckdb "$duckdb" -c "
+    # Rounds, each running every tool once, so that the ratios of one round are measured
+    # minutes apart at most: on a shared machine the speed drifts by 20 % and more.
+    BEST_S=() BEST_M=()
+    vs_csv=() vs_duck=()
+    for _ in $(seq "$runs"); do
+        once wc wc -l "$file"
+        keep wc
+        once csv "$bin/examples/csv_floor" "$file"
+        keep csv
+        round_csv=$SECS round_duck=""
+        if [[ -n $duckdb ]]; then
+            once duckdb "$duckdb" -c "
 import duckdb, sys
 con = duckdb.connect()
 rows = con.execute('''SELECT src, count(*), sum(billsec) FROM read_csv('$file', header = false,
@@ -109,10 +120,18 @@ rows = con.execute('''SELECT src, count(*), sum(billsec) FROM read_csv('$file', 
     'uniqueid': 'VARCHAR', 'userfield': 'VARCHAR'}) GROUP BY src''').fetchall()
 print(len(rows), 'groups')
 "
-        duck_s=$SECS duck_m=$RSS_MB
-    fi
-    run audit "$bin/tollguard" audit --output json --country DE --tz Europe/Berlin "$file"
-    audit_s=$SECS audit_m=$RSS_MB
+            keep duckdb
+            round_duck=$SECS
+        fi
+        once audit "$bin/tollguard" audit --output json --country DE --tz Europe/Berlin "$file"
+        keep audit
+        vs_csv+=("$(ratio "$SECS" "$round_csv")")
+        [[ -n $round_duck ]] && vs_duck+=("$(ratio "$SECS" "$round_duck")")
+    done
+    wc_s=${BEST_S[wc]} wc_m=${BEST_M[wc]}
+    csv_s=${BEST_S[csv]} csv_m=${BEST_M[csv]}
+    duck_s=${BEST_S[duckdb]:-} duck_m=${BEST_M[duckdb]:-}
+    audit_s=${BEST_S[audit]} audit_m=${BEST_M[audit]}
     audit_secs[$n]=$audit_s
     line() {
         printf '%-10s %9s %12s %9s %9s %9s\n' "$1" "$2" "$(per_s "$n" "$2")" "$3" \
@@ -122,6 +141,10 @@ print(len(rows), 'groups')
     line csv "$csv_s" "$csv_m"
     [[ -n $duck_s ]] && line duckdb "$duck_s" "$duck_m"
     line tollguard "$audit_s" "$audit_m"
+    echo "(best of $runs) audit/csv per round: ${vs_csv[*]} (median $(median "${vs_csv[@]}"))"
+    if [[ ${#vs_duck[@]} -gt 0 ]]; then
+        echo "            audit/duckdb per round: ${vs_duck[*]} (median $(median "${vs_duck[@]}"))"
+    fi
     if [[ -x $bin/examples/phases ]]; then
         echo "phases of one audit (examples/phases):"
         "$bin/examples/phases" "$file" | sed 's/^/  /'
