@@ -125,7 +125,7 @@ pub(super) fn open_file<'a>(
             format.name()
         );
     }
-    let text_len = text_len(source, slice, &head, head_error.is_some());
+    let text_len = text_len(source, slice, &head);
     let sizes = match (mode, text_len) {
         _ if head_error.is_some() => None,
         (Mode::Auto, n) if n >= parallel::MIN_PARALLEL_BYTES => Some(parallel::Sizes::for_len(n)),
@@ -178,14 +178,14 @@ impl Origin {
 /// decompressed ones); a gzip file's text is judged by its compressed size (CDR text shrinks
 /// about six-fold); a pipe or stdin that ended within the first bytes holds just those, and
 /// one that did not is taken to be large (`zcat month.csv.gz | tollguard audit -`).
-fn text_len(source: &Source, slice: Option<&Slice>, head: &[u8], head_error: bool) -> u64 {
+fn text_len(source: &Source, slice: Option<&Slice>, head: &[u8]) -> u64 {
     if let Some(sl) = slice {
         return sl.end.saturating_sub(sl.start);
     }
     match input::regular_file(source) {
         Some((n, true)) => n.saturating_mul(GZIP_RATIO),
         Some((n, false)) => n,
-        None if head.len() < SNIFF_BYTES || head_error => head.len() as u64,
+        None if head.len() < SNIFF_BYTES => head.len() as u64,
         None => u64::MAX,
     }
 }

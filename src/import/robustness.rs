@@ -163,8 +163,19 @@ fn read_as(
     opts: &ImportOptions,
     mode: super::Mode,
 ) -> String {
+    outcome(config, classifier, |b| {
+        super::import_all_with(sources, b, opts, mode)
+    })
+}
+
+/// The [`snapshot`] of what `import` reads into a fresh builder.
+fn outcome(
+    config: &Config,
+    classifier: &Classifier,
+    import: impl FnOnce(&mut Builder<'_>) -> crate::error::Result<super::ImportStats>,
+) -> String {
     let mut builder = Builder::new(config, classifier).unwrap();
-    let r = super::import_all_with(sources, &mut builder, opts, mode);
+    let r = import(&mut builder);
     if r.is_err() {
         // A strict run stops at the first reject and its table is dropped: only the error is
         // seen, and it must be the same.
@@ -398,12 +409,9 @@ fn parallel_reading_of_slices_gives_the_sequential_result() {
                         ..Default::default()
                     };
                     let run = |mode| {
-                        let mut builder = Builder::new(&config, &classifier).unwrap();
-                        let r = import_slices_with(&slices, &mut builder, &opts, mode);
-                        match r {
-                            Err(_) => format!("{r:?}"),
-                            Ok(_) => snapshot(&r, &builder.table),
-                        }
+                        outcome(&config, &classifier, |b| {
+                            import_slices_with(&slices, b, &opts, mode)
+                        })
                     };
                     let want = run(Mode::Sequential);
                     for _ in 0..2 {
