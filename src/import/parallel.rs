@@ -256,7 +256,11 @@ pub fn import_stream(
     alongside: &mut (dyn FnMut(&Interner, Vec<u8>) + Send),
 ) -> Result<()> {
     let norm = builder.normalizer();
-    let mut known = builder.table.strings.clone();
+    // The copy the file before used, if any: renewed below when the table has grown enough.
+    let mut known = builder
+        .snapshot
+        .take()
+        .unwrap_or_else(|| builder.table.strings.clone());
     let Started {
         mut reader,
         first: mut next,
@@ -291,11 +295,13 @@ pub fn import_stream(
         if let Some(e) = batch.read_err {
             // What was read is imported; the rest of the file is reported, as sequentially.
             let label = fs.file.clone();
+            builder.snapshot = Some(known);
             reject(fs, stats, opts, &label, line, read_error(&e))?;
             return Ok(());
         }
         next = following;
     }
+    builder.snapshot = Some(known);
     Ok(())
 }
 
