@@ -6,7 +6,7 @@
 //! first line, or a nightly slice's line.
 
 use super::parallel;
-use super::prepare::read_row;
+use super::prepare::{read_row, Normalizer};
 use super::{
     cdr_reader_with, choose, finish_note, is_blank, join_note, read_error, read_head, reject,
     score_all, Builder, Clock, Fields, FileStats, Format, ImportOptions, ImportStats, Layout, Mode,
@@ -191,20 +191,28 @@ fn text_len(source: &Source, slice: Option<&Slice>, head: &[u8]) -> u64 {
 }
 
 impl Opened<'_> {
-    /// Parses the first batch of a file read in parallel (see [`Go::start`]) into `buf`.
+    /// Parses the first batch of a file read in parallel (see [`Go::start`]) into `buf`, with
+    /// the normalizer `norms` gives for its format.
     pub(super) fn start(self, norms: &Normalizers, known: &Interner, buf: Vec<u8>) -> Self {
         Opened {
-            go: self.go.map(|go| go.start(norms, known, buf)),
+            go: self
+                .go
+                .map(|go| go.start(|f| norms.for_format(f), known, buf)),
             ..self
         }
     }
 }
 
 impl<'a> Go<'a> {
-    /// Parses the first batch of a file read in parallel, with the normalizer `norms` gives
-    /// for its format and the string table copy `known`, reading into `buf` (other files: as
-    /// they are).
-    fn start(self, norms: &Normalizers, known: &Interner, buf: Vec<u8>) -> Go<'a> {
+    /// Parses the first batch of a file read in parallel, with the normalizer `norm` makes
+    /// for its format (only then) and the string table copy `known`, reading into `buf` (other
+    /// files: as they are).
+    fn start(
+        self,
+        norm: impl FnOnce(&dyn Format) -> Normalizer,
+        known: &Interner,
+        buf: Vec<u8>,
+    ) -> Go<'a> {
         let Go {
             format,
             layout,
@@ -217,7 +225,7 @@ impl<'a> Go<'a> {
                 origin,
                 format,
                 &layout,
-                &norms.for_format(format),
+                &norm(format),
                 known,
                 sizes,
                 buf,
@@ -261,8 +269,8 @@ pub(super) fn read_opened(
         );
     }
     // Not begun while the file before was committed (the first file, or one after a file
-    // read in order): begun now.
-    let go = go.start(&builder.normalizers(), &builder.table.strings, Vec::new());
+    // read in order): begun now, with the normalizer the started file reads with.
+    let go = go.start(|_| builder.normalizer(), &builder.table.strings, Vec::new());
     let (format, layout) = (go.format, &go.layout);
     match go.input {
         Input::Started(started) => {
