@@ -38,5 +38,6 @@ pub mod state;
 pub mod synth;
 pub mod text;
 pub mod timeconv;
+pub mod utc_offsets;
 
 pub use error::{Error, Result};

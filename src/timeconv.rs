@@ -12,7 +12,7 @@
 use crate::text::FastTrim;
 use chrono::{NaiveDate, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 /// Parses `YYYY-MM-DD HH:MM:SS` (also with `/` or `T`, optional fraction, optional trailing
 /// `Z`), by hand for the common fixed-width shape and with chrono for the rest.
@@ -77,6 +77,9 @@ enum HourOffset {
 pub struct LocalResolver {
     tz: Tz,
     cache: RefCell<rustc_hash::FxHashMap<i64, HourOffset>>,
+    /// The hour last found in `cache` with one offset, and that offset: rows come in time
+    /// order, so most rows ask for the hour the row before asked for (and skip the hash).
+    last: Cell<(i64, i32)>,
 }
 
 impl LocalResolver {
@@ -85,13 +88,21 @@ impl LocalResolver {
         LocalResolver {
             tz,
             cache: RefCell::new(Default::default()),
+            last: Cell::new((i64::MIN, 0)),
         }
     }
 
     fn offset(&self, local: NaiveDateTime) -> HourOffset {
         let hour = local.and_utc().timestamp().div_euclid(3600);
-        if let Some(o) = self.cache.borrow().get(&hour) {
-            return *o;
+        let (last, offset) = self.last.get();
+        if last == hour {
+            return HourOffset::Single(offset);
+        }
+        if let Some(&o) = self.cache.borrow().get(&hour) {
+            if let HourOffset::Single(x) = o {
+                self.last.set((hour, x));
+            }
+            return o;
         }
         // Offsets only change on the hour in every zone this tool meets in CDRs (half-hour
         // zones change on the hour too), so probing the hour start and end is enough.
