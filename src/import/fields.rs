@@ -1,21 +1,37 @@
-//! A CSV record's fields as `&str`, decoding UTF-8 without a copy in the normal case.
+//! A record's fields as `&str`, decoding UTF-8 without a copy in the normal case.
 //!
 //! CDRs carry caller names in whatever encoding the phone sent (Latin-1 is common). A row with
 //! bytes that are not UTF-8 is read with replacement characters and counted as repaired, not
 //! rejected: the call is real, only its display name is damaged.
+//!
+//! The fields come from the csv crate's [`ByteRecord`], or straight from a plain line of the
+//! file ([`Fields::of_line`], see [`super::records`]): the same fields either way.
 
 use csv::ByteRecord;
 
 /// The fields of one record.
 pub struct Fields<'a> {
-    rec: &'a ByteRecord,
     text: Text<'a>,
 }
 
+/// Where a field of a plain line is: `start..end` in the line, or in the line's unquoted copy
+/// when `start` has [`IN_COPY`] set.
+pub type Span = (u32, u32);
+
+/// The flag of a [`Span`] in the unquoted copy.
+pub const IN_COPY: u32 = 1 << 31;
+
 /// How a record's text is held.
 enum Text<'a> {
-    /// Valid UTF-8, fields sliced out of it: one check a row.
-    Valid(&'a str),
+    /// A csv record of valid UTF-8, fields sliced out of it: one check a row.
+    Record(&'a ByteRecord, &'a str),
+    /// A plain line of valid UTF-8: fields sliced out of it or out of the copy of those with
+    /// doubled quotes.
+    Line {
+        line: &'a str,
+        copy: &'a str,
+        spans: &'a [Span],
+    },
     /// Invalid bytes replaced, field by field.
     Repaired(Vec<String>),
 }
@@ -34,29 +50,56 @@ impl<'a> Fields<'a> {
                 })
         });
         let text = match valid {
-            Some(t) => Text::Valid(t),
+            Some(t) => Text::Record(rec, t),
             None => Text::Repaired(
                 rec.iter()
                     .map(|f| String::from_utf8_lossy(f).into_owned())
                     .collect(),
             ),
         };
-        Fields { rec, text }
+        Fields { text }
+    }
+
+    /// The fields of a plain line: `spans` in `line`, or in `copy` (the fields with doubled
+    /// quotes, undoubled). Only ASCII bytes (quotes, an ASCII delimiter) separate the fields
+    /// in the line, so the line is valid UTF-8 exactly when every field is, as
+    /// [`Fields::new`] judges a record; copies only when it is not.
+    pub fn of_line(line: &'a [u8], copy: &'a [u8], spans: &'a [Span]) -> Self {
+        let text = match (std::str::from_utf8(line), std::str::from_utf8(copy)) {
+            (Ok(line), Ok(copy)) => Text::Line { line, copy, spans },
+            _ => Text::Repaired(
+                spans
+                    .iter()
+                    .map(|&s| String::from_utf8_lossy(span(line, copy, s)).into_owned())
+                    .collect(),
+            ),
+        };
+        Fields { text }
     }
 
     /// Number of fields.
     pub fn len(&self) -> usize {
-        self.rec.len()
+        match &self.text {
+            Text::Record(rec, _) => rec.len(),
+            Text::Line { spans, .. } => spans.len(),
+            Text::Repaired(v) => v.len(),
+        }
     }
 
     /// True when the record has no fields.
     pub fn is_empty(&self) -> bool {
-        self.rec.is_empty()
+        self.len() == 0
     }
 
     /// True when invalid UTF-8 was replaced.
     pub fn repaired(&self) -> bool {
         matches!(self.text, Text::Repaired(_))
+    }
+
+    /// True for a blank line: one field of white space only (the csv reader skips empty
+    /// lines; a line of spaces, or a lone `\r` in a CRLF file, is one such field).
+    pub fn is_blank(&self) -> bool {
+        self.len() == 1 && self.raw(0).bytes().all(|b| b.is_ascii_whitespace())
     }
 
     /// Field `i`, or `""` past the end. The last field loses a trailing `\r` (CRLF files).
@@ -71,10 +114,25 @@ impl<'a> Fields<'a> {
 
     fn raw(&self, i: usize) -> &str {
         match &self.text {
-            Text::Valid(text) => self.rec.range(i).and_then(|r| text.get(r)).unwrap_or(""),
+            Text::Record(rec, text) => rec.range(i).and_then(|r| text.get(r)).unwrap_or(""),
+            Text::Line { line, copy, spans } => spans.get(i).map_or("", |&s| {
+                let (in_copy, r) = locate(s);
+                (if in_copy { copy } else { line }).get(r).unwrap_or("")
+            }),
             Text::Repaired(v) => v.get(i).map(String::as_str).unwrap_or(""),
         }
     }
+}
+
+/// Whether a [`Span`] is in the copy, and its range there or in the line.
+fn locate((a, b): Span) -> (bool, std::ops::Range<usize>) {
+    ((a & IN_COPY) != 0, (a & !IN_COPY) as usize..b as usize)
+}
+
+/// The bytes of a [`Span`].
+pub fn span<'a>(line: &'a [u8], copy: &'a [u8], s: Span) -> &'a [u8] {
+    let (in_copy, r) = locate(s);
+    (if in_copy { copy } else { line }).get(r).unwrap_or(&[])
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@
 use super::parallel;
 use super::prepare::{read_row, Normalizer};
 use super::{
-    cdr_reader_with, choose, finish_note, is_blank, join_note, read_error, read_head, reject,
-    score_all, Builder, Clock, Fields, FileStats, Format, ImportOptions, ImportStats, Layout, Mode,
+    cdr_reader_with, choose, finish_note, join_note, read_error, read_head, reject, score_all,
+    Builder, Clock, Fields, FileStats, Format, ImportOptions, ImportStats, Layout, Mode,
     Normalizers, RowIssue, RowOutcome, Sample, Slice, GZIP_RATIO, LOW_CONFIDENCE, SNIFF_BYTES,
 };
 use crate::call::FileId;
@@ -333,12 +333,12 @@ fn read_in_order(
         }
         let line = lines_before + rec.position().map(|p| p.line()).unwrap_or(0);
         fs.rows_read += 1;
-        if is_blank(&rec) {
+        let fields = Fields::new(&rec);
+        if fields.is_blank() {
             // Blank line: not a row.
             fs.rows_read -= 1;
             continue;
         }
-        let fields = Fields::new(&rec);
         if fields.repaired() {
             fs.rows_repaired_utf8 += 1;
         }

@@ -23,6 +23,7 @@ pub mod generic;
 pub mod grandstream;
 pub mod parallel;
 pub mod prepare;
+mod records;
 #[cfg(test)]
 mod robustness;
 pub mod teams;
@@ -735,14 +736,6 @@ pub fn read_head(reader: &mut dyn Read) -> (Vec<u8>, Option<std::io::Error>) {
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     let err = reader.take(SNIFF_BYTES as u64).read_to_end(&mut head).err();
     (head, err)
-}
-
-/// True for a blank line (one field of whitespace): not a row, in either reader.
-fn is_blank(rec: &csv::ByteRecord) -> bool {
-    rec.len() == 1
-        && rec
-            .get(0)
-            .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
 }
 
 /// The closing words of a file's note: skipped records, no data.

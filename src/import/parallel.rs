@@ -22,10 +22,8 @@
 use super::file::Origin;
 use super::prepare::Normalizer;
 use super::prepare::{read_row, Core, Handles, RowOutcome, FIELDS};
-use super::{
-    cdr_reader_with, is_blank, reject, Fields, FileStats, Format, ImportOptions, ImportStats,
-    Layout,
-};
+use super::records::{Record, Records};
+use super::{cdr_reader_with, reject, FileStats, Format, ImportOptions, ImportStats, Layout};
 use super::{read_error, Builder, RowIssue};
 use crate::call::FileId;
 use crate::dialplan::DialPlan;
@@ -497,14 +495,14 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
         last: [EMPTY; FIELDS],
     };
     let resolver = LocalResolver::new(ctx.tz);
-    let mut rdr = cdr_reader_with(bytes, ctx.format.delimiter());
-    let mut rec = csv::ByteRecord::new();
-    let mut next = csv::ByteRecord::new();
-    let mut have = matches!(rdr.read_byte_record(&mut rec), Ok(true));
+    let mut rdr = Records::new(bytes, ctx.format.delimiter());
+    let mut rec = Record::default();
+    let mut next = Record::default();
+    let mut have = rdr.read(&mut rec);
     while have {
         // Look one record ahead: the last record of a chunk may run on into the next chunk.
-        have = matches!(rdr.read_byte_record(&mut next), Ok(true));
-        let start = rec.position().map_or(0, |p| p.byte()) as usize;
+        have = rdr.read(&mut next);
+        let start = rec.byte as usize;
         if !have && !last && !ends_cleanly(&bytes[start..], ctx.format.delimiter()) {
             out.tail = Some(start);
             break;
@@ -528,15 +526,15 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
 }
 
 /// Reads one data record of a chunk into `out`, as the sequential loop does.
-fn row(rec: &csv::ByteRecord, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut Chunk) {
-    let line = rec.position().map_or(0, |p| p.line());
+fn row(rec: &Record<'_>, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut Chunk) {
+    let line = rec.line;
     out.rows_read += 1;
-    if is_blank(rec) {
+    let fields = rec.fields();
+    if fields.is_blank() {
         // Blank line: not a row.
         out.rows_read -= 1;
         return;
     }
-    let fields = Fields::new(rec);
     if fields.repaired() {
         out.rows_repaired_utf8 += 1;
     }
