@@ -503,7 +503,12 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
         // Look one record ahead: the last record of a chunk may run on into the next chunk.
         have = rdr.read(&mut next);
         let start = rec.byte as usize;
-        if !have && !last && !ends_cleanly(&bytes[start..], ctx.format.delimiter()) {
+        // A plain line ends at its own line end: only a record the csv reader read may run on.
+        if !have
+            && !last
+            && !rec.is_plain()
+            && !ends_cleanly(&bytes[start..], ctx.format.delimiter())
+        {
             out.tail = Some(start);
             break;
         }

@@ -35,6 +35,11 @@ pub struct Record<'a> {
 }
 
 impl Record<'_> {
+    /// True when the record was a plain line: one record that ended at its line end.
+    pub fn is_plain(&self) -> bool {
+        !self.by_csv
+    }
+
     /// The record's fields.
     pub fn fields(&self) -> Fields<'_> {
         if self.by_csv {
@@ -49,6 +54,9 @@ impl Record<'_> {
 pub struct Records<'a> {
     bytes: &'a [u8],
     delimiter: u8,
+    /// Plain lines are split here only with an ASCII delimiter: otherwise the line's UTF-8
+    /// would not tell the fields'.
+    fast: bool,
     /// Where the next record's read starts: a byte offset and its line (1-based, as the csv
     /// crate counts: every line end before it, inside quotes or not, plus one).
     at: usize,
@@ -64,6 +72,7 @@ impl<'a> Records<'a> {
         Records {
             bytes,
             delimiter,
+            fast: delimiter.is_ascii(),
             at: 0,
             line: 1,
             csv: None,
@@ -103,12 +112,14 @@ impl<'a> Records<'a> {
     /// Splits the line at `self.at` into `rec` when it is plain (see the module documentation);
     /// returns where the next line starts. `None`: the csv reader must read it.
     fn plain_line(&self, rec: &mut Record<'a>) -> Option<usize> {
+        if !self.fast {
+            return None;
+        }
         let rest = self.bytes.get(self.at..)?;
         let end = memchr::memchr(b'\n', rest)?;
         let line = &rest[..end];
-        // A blank line (the csv reader skips it), a non-ASCII delimiter (the line's UTF-8
-        // would not tell the fields'), a line too long for a `Span`.
-        if line.is_empty() || !self.delimiter.is_ascii() || line.len() >= IN_COPY as usize {
+        // A blank line (the csv reader skips it), a line too long for a `Span`.
+        if line.is_empty() || line.len() >= IN_COPY as usize {
             return None;
         }
         let d = self.delimiter;
