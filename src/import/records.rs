@@ -4,19 +4,21 @@
 //! The csv crate's reader runs a state machine over every byte: about 15 instructions a byte,
 //! 4,000 a row of Asterisk CSV, the largest single cost of an import. But nearly every line of a
 //! CDR file is plain: one record on one line, each field either unquoted without quotes in it,
-//! or quoted with its inner quotes doubled (`"""Anna"" <201>"`). Such a line is split here with
-//! `memchr` (a quote, a delimiter or a line end found a word at a time) into exactly the fields
-//! the csv crate gives, with the position (byte and line) it gives. Every other line (blank,
-//! a quote inside an unquoted field or after a closing quote, an unclosed quote that runs on
-//! into the next lines, the file's last line without a line end) is handed to the csv crate's
-//! own reader, moved (`seek`) to where that record starts: what the crate makes of a damaged
-//! line is the crate's answer, unchanged. `fast_path_reads_what_the_csv_crate_reads` checks
-//! on random lines of quotes, delimiters, line ends, carriage returns and invalid UTF-8 that
-//! both give the same records at the same positions.
+//! or quoted with its inner quotes doubled (`"""Anna"" <201>"`). Such a line is split here
+//! (its end found with `memchr`, its quotes and delimiters marked 16 bytes at a time, see
+//! [`Marks`]) into exactly the fields the csv crate gives, with the position (byte and line) it
+//! gives. Every other line (blank, a quote inside an unquoted field or after a closing quote,
+//! an unclosed quote that runs on into the next lines, the file's last line without a line end)
+//! is handed to the csv crate's own reader, moved (`seek`) to where that record starts: what the
+//! crate makes of a damaged line is the crate's answer, unchanged.
+//! `fast_path_reads_what_the_csv_crate_reads` checks on random lines of quotes, delimiters, line
+//! ends, carriage returns and invalid UTF-8 that both give the same records at the same
+//! positions.
 
 use super::fields::{Fields, Span, IN_COPY};
 use csv::{ByteRecord, Position};
 use std::io::Cursor;
+use wide::u8x16;
 
 /// One record read by [`Records`], kept for reuse from row to row (no allocation a row).
 #[derive(Default)]
@@ -63,6 +65,8 @@ pub struct Records<'a> {
     line: u64,
     /// The csv crate's reader over the same bytes, made at the first line it must read.
     csv: Option<csv::Reader<Cursor<&'a [u8]>>>,
+    /// Where the quotes and delimiters of the line being split are (reused from line to line).
+    marks: Marks,
 }
 
 impl<'a> Records<'a> {
@@ -76,6 +80,7 @@ impl<'a> Records<'a> {
             at: 0,
             line: 1,
             csv: None,
+            marks: Marks::default(),
         }
     }
 
@@ -111,7 +116,7 @@ impl<'a> Records<'a> {
 
     /// Splits the line at `self.at` into `rec` when it is plain (see the module documentation);
     /// returns where the next line starts. `None`: the csv reader must read it.
-    fn plain_line(&self, rec: &mut Record<'a>) -> Option<usize> {
+    fn plain_line(&mut self, rec: &mut Record<'a>) -> Option<usize> {
         if !self.fast {
             return None;
         }
@@ -123,6 +128,12 @@ impl<'a> Records<'a> {
             return None;
         }
         let d = self.delimiter;
+        let marks = &mut self.marks;
+        marks.scan(rest, line.len(), d);
+        let (quote, stop) = (
+            |from| marks.next(QUOTE, from),
+            |from| marks.next(STOP, from),
+        );
         rec.plain = line;
         rec.spans.clear();
         rec.copy.clear();
@@ -134,7 +145,7 @@ impl<'a> Records<'a> {
                 let mut j = open;
                 let mut doubled = false;
                 let close = loop {
-                    let q = j + memchr::memchr(b'"', &line[j..])?;
+                    let q = quote(j)?;
                     if line.get(q + 1) == Some(&b'"') {
                         doubled = true;
                         j = q + 2;
@@ -151,15 +162,15 @@ impl<'a> Records<'a> {
                     Some(b'\r') if after + 1 == line.len() => b"\r",
                     Some(_) => return None,
                 };
-                let text = &line[open..close];
                 if doubled || !tail.is_empty() {
                     let from = rec.copy.len();
-                    let mut k = 0;
-                    while let Some(q) = memchr::memchr(b'"', &text[k..]) {
-                        rec.copy.extend_from_slice(&text[k..k + q + 1]);
-                        k += q + 2;
+                    // Inside the quotes, quotes come in pairs: keep the first of each.
+                    let mut k = open;
+                    while let Some(q) = quote(k).filter(|&q| q < close) {
+                        rec.copy.extend_from_slice(&line[k..q + 1]);
+                        k = q + 2;
                     }
-                    rec.copy.extend_from_slice(&text[k..]);
+                    rec.copy.extend_from_slice(&line[k..close]);
                     rec.copy.extend_from_slice(tail);
                     rec.spans
                         .push((from as u32 | IN_COPY, rec.copy.len() as u32));
@@ -169,7 +180,7 @@ impl<'a> Records<'a> {
                 after + tail.len()
             } else {
                 // Unquoted: up to the delimiter, with no quote in it.
-                let stop = memchr::memchr2(d, b'"', &line[i..]).map_or(line.len(), |k| i + k);
+                let stop = stop(i).unwrap_or(line.len());
                 if line.get(stop) == Some(&b'"') {
                     return None;
                 }
@@ -183,6 +194,70 @@ impl<'a> Records<'a> {
             i = next + 1;
         }
         Some(self.at + end + 1)
+    }
+}
+
+/// Which marks [`Marks::next`] looks for: quotes only, or quotes and delimiters.
+const QUOTE: usize = 0;
+/// See [`QUOTE`].
+const STOP: usize = 1;
+
+/// Where a line's quotes and delimiters are: a bit for each byte, 64 bytes a word, found 16
+/// bytes at a time (a vector compare and a `movemask`, from `wide`). A CDR line has a field
+/// every dozen bytes: a `memchr` call for each paid its set-up for a short search about twenty
+/// times a line, this pays a `trailing_zeros`.
+#[derive(Default)]
+struct Marks {
+    /// For each 64 bytes of the line: `[QUOTE]` the quotes, `[STOP]` quotes and delimiters.
+    words: Vec<[u64; 2]>,
+}
+
+impl Marks {
+    /// Marks the quotes and `delimiter`s of the line that is the first `len` bytes of `buf`
+    /// (the rest of the chunk: bytes past the line are read, not marked).
+    fn scan(&mut self, buf: &[u8], len: usize, delimiter: u8) {
+        let (quotes, delimiters) = (u8x16::splat(b'"'), u8x16::splat(delimiter));
+        self.words.clear();
+        self.words.extend((0..len).step_by(64).map(|at| {
+            let block;
+            let bytes = match buf.get(at..at + 64) {
+                Some(b) => b,
+                None => {
+                    // The end of the chunk: padded with a byte that is neither a quote nor
+                    // an (ASCII) delimiter.
+                    let mut last = [0xFF; 64];
+                    last[..buf.len() - at].copy_from_slice(&buf[at..]);
+                    block = last;
+                    &block
+                }
+            };
+            let (mut q, mut s) = (0u64, 0u64);
+            for (k, b) in bytes.chunks_exact(16).enumerate() {
+                let v = u8x16::new(b.try_into().expect("sixteen bytes"));
+                let quote = u64::from(v.simd_eq(quotes).to_bitmask());
+                let delimiter = u64::from(v.simd_eq(delimiters).to_bitmask());
+                q |= quote << (16 * k);
+                s |= (quote | delimiter) << (16 * k);
+            }
+            if len - at < 64 {
+                // Bytes past the line's end are not the line's.
+                let keep = (1u64 << (len - at)) - 1;
+                (q, s) = (q & keep, s & keep);
+            }
+            [q, s]
+        }));
+    }
+
+    /// The first mark of `kind` ([`QUOTE`] or [`STOP`]) at or after `from`.
+    fn next(&self, kind: usize, from: usize) -> Option<usize> {
+        let mut w = from / 64;
+        // Clear the bits before `from` in its word.
+        let mut m = self.words.get(w)?[kind] & (!0u64 << (from % 64));
+        while m == 0 {
+            w += 1;
+            m = self.words.get(w)?[kind];
+        }
+        Some(w * 64 + m.trailing_zeros() as usize)
     }
 }
 
@@ -275,7 +350,9 @@ mod tests {
                         // plain quoted field, maybe with doubled quotes
                         0..=11 => {
                             bytes.push(b'"');
-                            for _ in 0..rng.usize(0..4) {
+                            // Now and then long, so lines run over several 64-byte blocks.
+                            let n = if rng.u8(0..8) == 0 { 40 } else { 4 };
+                            for _ in 0..rng.usize(0..n) {
                                 bytes.extend_from_slice(if rng.bool() { b"ab" } else { b"\"\"" });
                             }
                             bytes.push(b'"');
@@ -312,6 +389,32 @@ mod tests {
             fast_only > 300 && mixed > 300,
             "{fast_only} fast, {mixed} mixed"
         );
+    }
+
+    #[test]
+    fn marks_are_every_quote_and_delimiter_of_the_line_only() {
+        // Every byte value at every offset, lines of every length up to three words, followed
+        // by more bytes (the rest of a chunk) or by nothing.
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut marks = Marks::default();
+        for case in 0..3000 {
+            let len = case % 200;
+            let buf: Vec<u8> = (0..len + rng.usize(0..80))
+                .map(|_| match rng.u8(0..6) {
+                    0 => b'"',
+                    1 => b',',
+                    _ => rng.u8(..),
+                })
+                .collect();
+            let line = &buf[..len];
+            marks.scan(&buf, len, b',');
+            for from in 0..=len {
+                let want_q = (from..len).find(|&i| line[i] == b'"');
+                let want_s = (from..len).find(|&i| line[i] == b'"' || line[i] == b',');
+                assert_eq!(marks.next(QUOTE, from), want_q, "{buf:?} {len} {from}");
+                assert_eq!(marks.next(STOP, from), want_s, "{buf:?} {len} {from}");
+            }
+        }
     }
 
     #[test]
