@@ -306,6 +306,9 @@ impl CallTable {
 
     /// A call's linked id (Asterisk `linkedid`), `""` if it has none.
     pub fn linked_id(&self, c: &Call) -> &str {
+        if !c.ids.has_linked_id() {
+            return "";
+        }
         self.ids.get(c.ids).1
     }
 

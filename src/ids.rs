@@ -6,9 +6,12 @@
 //! single cost of the import and about 200 MB. Here a call's two ids are one record in a byte
 //! arena: a tag saying how the linked id relates to the call id (the same, absent, or its own),
 //! then each stored id as a length and its bytes, padded to 4 bytes. An [`IdRef`] is the record's
-//! position in 4-byte units, so one `u32` reaches 16 GB of ids and needs no offset table: about
-//! 16 bytes a call for Asterisk's `1791187502.3`. The few places that compare ids (the legs of
-//! one call, continued Avaya segments) compare the strings.
+//! position in 4-byte units, so 31 bits reach 8 GB of ids and need no offset table: about
+//! 16 bytes a call for Asterisk's `1791187502.3`. The handle's top bit says the call has no
+//! linked id, so a rule asking every call for its linked id (concurrent calls) touches the store
+//! only for calls that have one: the store is in file order, the rules walk calls by subject, and
+//! each look in it was a cache miss. The few places that compare ids (the legs of one call,
+//! continued Avaya segments) compare the strings.
 
 /// A handle to a call's ids in an [`IdStore`]. [`IdRef::EMPTY`]: both ids absent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -22,7 +25,20 @@ impl IdRef {
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+
+    /// False when the call has no linked id (known without looking in the store).
+    pub fn has_linked_id(self) -> bool {
+        self.0 & NO_LINK == 0 && !self.is_empty()
+    }
+
+    /// The record's position in 4-byte units, plus one.
+    fn unit(self) -> u32 {
+        self.0 & !NO_LINK
+    }
 }
+
+/// The flag of an [`IdRef`] whose call has no linked id.
+const NO_LINK: u32 = 1 << 31;
 
 /// The linked id equals the call id (the first leg of an Asterisk call).
 const LINK_SAME: u8 = 0;
@@ -48,13 +64,13 @@ impl IdStore {
     /// [`IdRef::EMPTY`] and store nothing.
     ///
     /// # Panics
-    /// Past 16 GB of ids in one store (a billion calls: memory runs out long before).
+    /// Past 8 GB of ids in one store (half a billion calls: memory runs out long before).
     pub fn push(&mut self, call_id: &str, linked_id: &str) -> IdRef {
         if call_id.is_empty() && linked_id.is_empty() {
             return IdRef::EMPTY;
         }
         self.bytes.resize(self.bytes.len().next_multiple_of(4), 0);
-        let unit = u32::try_from(self.bytes.len() / 4 + 1).expect("more than 16 GB of call ids");
+        let unit = units(self.bytes.len() / 4 + 1);
         let link = if linked_id == call_id {
             LINK_SAME
         } else if linked_id.is_empty() {
@@ -68,7 +84,11 @@ impl IdStore {
             self.put(linked_id);
         }
         self.records += 1;
-        IdRef(unit)
+        IdRef(if link == LINK_NONE {
+            unit | NO_LINK
+        } else {
+            unit
+        })
     }
 
     /// Appends a length (LEB128) and the bytes of `s`.
@@ -114,7 +134,7 @@ impl IdStore {
         if r.is_empty() {
             return ("", "");
         }
-        let at = (r.0 as usize - 1) * 4;
+        let at = (r.unit() as usize - 1) * 4;
         let Some(&link) = self.bytes.get(at) else {
             return ("", "");
         };
@@ -140,8 +160,9 @@ impl IdStore {
     /// [`IdStore::rebase`]`(r, base)` with the returned `base`.
     pub fn append(&mut self, other: &IdStore) -> u32 {
         self.bytes.resize(self.bytes.len().next_multiple_of(4), 0);
-        let base = u32::try_from(self.bytes.len() / 4).expect("more than 16 GB of call ids");
+        let base = units(self.bytes.len() / 4);
         self.bytes.extend_from_slice(&other.bytes);
+        units(self.bytes.len().div_ceil(4));
         self.records += other.records;
         base
     }
@@ -151,9 +172,21 @@ impl IdStore {
         if r.is_empty() {
             r
         } else {
+            // `append` checked that the sum stays below the flag.
             IdRef(r.0 + base)
         }
     }
+}
+
+/// A position in 4-byte units as a handle's 31 bits.
+///
+/// # Panics
+/// Past 8 GB of ids.
+fn units(n: usize) -> u32 {
+    u32::try_from(n)
+        .ok()
+        .filter(|&u| u < NO_LINK)
+        .expect("more than 8 GB of call ids")
 }
 
 #[cfg(test)]
@@ -173,6 +206,11 @@ mod tests {
         assert_eq!(s.get(b), ("1772849645.27", "1772849645.26"));
         assert_eq!(s.get(c), ("1772849645.28", ""));
         assert_eq!(s.get(d), ("", "only-linked"));
+        let linked: Vec<bool> = [a, b, c, d, IdRef::EMPTY]
+            .iter()
+            .map(|r| r.has_linked_id())
+            .collect();
+        assert_eq!(linked, [true, true, false, true, false]);
         assert_eq!(s.get(IdRef::EMPTY), ("", ""));
         assert_eq!(s.len(), 4);
         assert_eq!(
@@ -199,11 +237,15 @@ mod tests {
         let mut chunk = IdStore::new();
         let x = chunk.push("b-ü-2", "b-ü-2");
         let y = chunk.push("c-3", "l-3");
+        let w = chunk.push("d-4", "");
         let base = run.append(&chunk);
         assert_eq!(run.get(first), ("a-1", ""));
         assert_eq!(run.get(IdStore::rebase(x, base)), ("b-ü-2", "b-ü-2"));
         assert_eq!(run.get(IdStore::rebase(y, base)), ("c-3", "l-3"));
+        let w = IdStore::rebase(w, base);
+        assert_eq!(run.get(w), ("d-4", ""));
+        assert!(!w.has_linked_id() && IdStore::rebase(y, base).has_linked_id());
         assert_eq!(IdStore::rebase(IdRef::EMPTY, base), IdRef::EMPTY);
-        assert_eq!(run.len(), 3);
+        assert_eq!(run.len(), 4);
     }
 }
