@@ -42,7 +42,7 @@ impl<'a> Fields<'a> {
         // Valid as a whole *and* at every field boundary: two invalid halves in adjacent fields
         // (`\xC3` `,` `\xA9`) concatenate to a valid character, but neither field is text.
         // In ASCII text (nearly every CDR) every byte is a character boundary: no field check.
-        let valid = std::str::from_utf8(rec.as_slice()).ok().filter(|t| {
+        let valid = simdutf8::basic::from_utf8(rec.as_slice()).ok().filter(|t| {
             t.is_ascii()
                 || (0..rec.len()).all(|i| {
                     rec.range(i)
@@ -65,7 +65,10 @@ impl<'a> Fields<'a> {
     /// in the line, so the line is valid UTF-8 exactly when every field is, as
     /// [`Fields::new`] judges a record; copies only when it is not.
     pub fn of_line(line: &'a [u8], copy: &'a [u8], spans: &'a [Span]) -> Self {
-        let text = match (std::str::from_utf8(line), std::str::from_utf8(copy)) {
+        let text = match (
+            simdutf8::basic::from_utf8(line),
+            simdutf8::basic::from_utf8(copy),
+        ) {
             (Ok(line), Ok(copy)) => Text::Line { line, copy, spans },
             _ => Text::Repaired(
                 spans
