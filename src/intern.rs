@@ -92,6 +92,11 @@ impl Interner {
         }
     }
 
+    /// The strings in handle order: the `n`th has [`Sym::index`] `n`.
+    pub fn strings(&self) -> impl Iterator<Item = &str> {
+        self.rodeo.strings()
+    }
+
     /// Number of distinct non-empty strings.
     pub fn len(&self) -> usize {
         self.rodeo.len()

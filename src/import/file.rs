@@ -5,6 +5,7 @@
 //! ([`read_in_order`]: small ones). Both readers start where [`Origin`] says: a whole file's
 //! first line, or a nightly slice's line.
 
+use super::known::Known;
 use super::parallel;
 use super::prepare::{read_row, Normalizer};
 use super::{
@@ -15,7 +16,6 @@ use super::{
 use crate::call::FileId;
 use crate::error::{Error, Result};
 use crate::input::{self, Source};
-use crate::intern::Interner;
 use std::io::{Cursor, Read};
 
 /// A file opened and recognized, not yet read into the table.
@@ -193,7 +193,7 @@ fn text_len(source: &Source, slice: Option<&Slice>, head: &[u8]) -> u64 {
 impl Opened<'_> {
     /// Parses the first batch of a file read in parallel (see [`Go::start`]) into `buf`, with
     /// the normalizer `norms` gives for its format.
-    pub(super) fn start(self, norms: &Normalizers, known: &Interner, buf: Vec<u8>) -> Self {
+    pub(super) fn start(self, norms: &Normalizers, known: &Known, buf: Vec<u8>) -> Self {
         Opened {
             go: self
                 .go
@@ -210,7 +210,7 @@ impl<'a> Go<'a> {
     fn start(
         self,
         norm: impl FnOnce(&dyn Format) -> Normalizer,
-        known: &Interner,
+        known: &Known,
         buf: Vec<u8>,
     ) -> Go<'a> {
         let Go {
@@ -248,7 +248,7 @@ pub(super) fn read_opened(
     builder: &mut Builder<'_>,
     opts: &ImportOptions,
     stats: &mut ImportStats,
-    alongside: &mut (dyn FnMut(&Interner, Vec<u8>) + Send),
+    alongside: &mut (dyn FnMut(&Known, Vec<u8>) + Send),
 ) -> Result<FileStats> {
     let Opened { mut fs, go } = opened;
     let Some(go) = go else {
@@ -270,7 +270,15 @@ pub(super) fn read_opened(
     }
     // Not begun while the file before was committed (the first file, or one after a file
     // read in order): begun now, with the normalizer the started file reads with.
-    let go = go.start(|_| builder.normalizer(), &builder.table.strings, Vec::new());
+    let go = match (&go.input, go.sizes) {
+        (Input::Raw { .. }, Some(_)) => {
+            let known = builder.take_snapshot();
+            let go = go.start(|_| builder.normalizer(), &known, Vec::new());
+            builder.snapshot = Some(known);
+            go
+        }
+        _ => go,
+    };
     let (format, layout) = (go.format, &go.layout);
     match go.input {
         Input::Started(started) => {

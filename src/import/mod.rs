@@ -21,6 +21,7 @@ pub mod freepbx;
 pub mod freeswitch;
 pub mod generic;
 pub mod grandstream;
+pub mod known;
 pub mod parallel;
 pub mod prepare;
 mod records;
@@ -37,7 +38,7 @@ pub use crate::dialplan::Party;
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
 use crate::input::Source;
-use crate::intern::{Interner, Sym};
+use crate::intern::Sym;
 use crate::number::Classifier;
 use crate::text::FastTrim;
 use crate::timeconv::LocalResolver;
@@ -369,12 +370,20 @@ pub struct Builder<'c> {
     /// from one file to the next and renewed only when the table has grown enough (a month of
     /// 51 daily files copied the whole table at every file's start: about 38 M instructions,
     /// on one core while the other waited).
-    snapshot: Option<Interner>,
+    snapshot: Option<known::Known>,
     /// The table being filled.
     pub table: CallTable,
 }
 
 impl<'c> Builder<'c> {
+    /// The parallel reader's copy of the string table: the one kept from the file before, or
+    /// a new one (give it back in `snapshot`).
+    fn take_snapshot(&mut self) -> known::Known {
+        self.snapshot
+            .take()
+            .unwrap_or_else(|| known::Known::of(&self.table.strings))
+    }
+
     /// A builder for one run.
     pub fn new(config: &Config, classifier: &'c Classifier) -> Result<Self> {
         Ok(Builder {
@@ -714,7 +723,7 @@ fn import_parts(
         let slot = &mut ahead;
         // `move`: the normalizers go along to the thread that runs this (their time-zone memo
         // is not shared).
-        let mut open_next = move |known: &Interner, buf: Vec<u8>| {
+        let mut open_next = move |known: &known::Known, buf: Vec<u8>| {
             if let Some((source, slice)) = next {
                 *slot = Some(
                     file::open_file(source, *slice, forced, all, mode)

@@ -20,6 +20,7 @@
 //! cuts is left out, as the csv reader loses the record it was reading.
 
 use super::file::Origin;
+use super::known::{Known, Short};
 use super::prepare::Normalizer;
 use super::prepare::{read_row, Core, Handles, RowOutcome, FIELDS};
 use super::records::{Record, Records};
@@ -29,7 +30,7 @@ use crate::call::FileId;
 use crate::dialplan::DialPlan;
 use crate::error::Result;
 use crate::ids::{IdRef, IdStore};
-use crate::intern::{Interner, Sym};
+use crate::intern::Sym;
 use crate::timeconv::LocalResolver;
 use lasso::{Key, Rodeo, Spur};
 use rustc_hash::FxBuildHasher;
@@ -101,7 +102,7 @@ struct Ctx<'a> {
     /// handle is final: only strings not seen before go into the chunk's own table, to be
     /// interned when the chunk is committed. (A fresh table per chunk held about 1.6 strings a
     /// row, each interned again at commit on the one committing thread.)
-    known: &'a Interner,
+    known: &'a Known,
 }
 
 impl<'a> Ctx<'a> {
@@ -110,7 +111,7 @@ impl<'a> Ctx<'a> {
         format: &'a dyn Format,
         layout: &'a Layout,
         norm: &'a Normalizer,
-        known: &'a Interner,
+        known: &'a Known,
     ) -> Self {
         Ctx {
             format,
@@ -154,28 +155,26 @@ struct Chunk {
     tail: Option<usize>,
     /// Line ends in the chunk before `tail` (all of them when complete).
     newlines: u64,
-    /// The previous row's id at each position of [`Handles::map`]: contexts, trunks and
-    /// destination channels repeat from row to row, and a comparison is cheaper than a hash.
-    last: [u32; FIELDS],
+    /// The previous row's string (if short) and id at each position of [`Handles::map`]:
+    /// contexts, trunks and destination channels repeat from row to row, and comparing three
+    /// words is cheaper than a lookup.
+    last: [(Short, u32); FIELDS],
 }
 
 const EMPTY: u32 = u32::MAX;
 /// Marks an id of the chunk's own table (ids without it are handles of [`Ctx::known`]).
 const LOCAL: u32 = 1 << 31;
 
-/// The text of a row's string id.
-fn text<'s>(known: &'s Interner, local: &'s Rodeo<Spur, FxBuildHasher>, id: u32) -> &'s str {
-    if id & LOCAL != 0 {
-        Spur::try_from_usize((id & !LOCAL) as usize).map_or("", |k| local.resolve(&k))
-    } else {
-        Sym::from_index(id as usize).map_or("", |k| known.resolve(k))
-    }
-}
-
-/// The id of `s` (not empty): its handle in `known`, or an id in the chunk's own table.
-fn lookup(known: &Interner, local: &mut Rodeo<Spur, FxBuildHasher>, s: &str) -> u32 {
-    match known.get(s).and_then(Sym::index) {
-        Some(i) if i < LOCAL as usize => i as u32,
+/// The id of `s` (not empty, its [`Short`] key `key`): its handle in `known`, or an id in the
+/// chunk's own table.
+fn lookup(
+    known: &Known,
+    local: &mut Rodeo<Spur, FxBuildHasher>,
+    s: &str,
+    key: Option<&Short>,
+) -> u32 {
+    match known.get(s, key) {
+        Some(i) if i < LOCAL => i,
         _ => {
             let i = local.get_or_intern(s).into_usize();
             // A chunk of a few megabytes holds far fewer than 2^31 strings.
@@ -211,7 +210,7 @@ pub(super) fn start(
     format: &dyn Format,
     layout: &Layout,
     norm: &Normalizer,
-    known: &Interner,
+    known: &Known,
     sizes: Sizes,
     mut buf: Vec<u8>,
 ) -> Started {
@@ -251,14 +250,11 @@ pub fn import_stream(
     fs: &mut FileStats,
     stats: &mut ImportStats,
     opts: &ImportOptions,
-    alongside: &mut (dyn FnMut(&Interner, Vec<u8>) + Send),
+    alongside: &mut (dyn FnMut(&Known, Vec<u8>) + Send),
 ) -> Result<()> {
     let norm = builder.normalizer();
     // The copy the file before used, if any: renewed below when the table has grown enough.
-    let mut known = builder
-        .snapshot
-        .take()
-        .unwrap_or_else(|| builder.table.strings.clone());
+    let mut known = builder.take_snapshot();
     let Started {
         mut reader,
         first: mut next,
@@ -271,7 +267,7 @@ pub fn import_stream(
         let more = batch.read_err.is_none() && !reader.done();
         let grown = builder.table.strings.len();
         if grown >= known.len() + (known.len() / REFRESH_SHARE).max(sizes.refresh) {
-            known = builder.table.strings.clone();
+            known = Known::of(&builder.table.strings);
         }
         let ctx = Ctx::new(format, layout, &norm, &known);
         let (committed, following) = rayon::join(
@@ -492,7 +488,7 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
         header_skipped: 0,
         tail: None,
         newlines: 0,
-        last: [EMPTY; FIELDS],
+        last: [(Short::default(), EMPTY); FIELDS],
     };
     let resolver = LocalResolver::new(ctx.tz);
     let mut rdr = Records::new(bytes, ctx.format.delimiter());
@@ -570,13 +566,14 @@ fn row(rec: &Record<'_>, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut Chun
                 if let Some(&(_, id)) = seen[..n].iter().find(|e| e.0 == s) {
                     return id;
                 }
-                let prev = last[slot];
-                let id = if prev != EMPTY && text(known, strings, prev) == s {
-                    prev
-                } else {
-                    lookup(known, strings, s)
+                let key = Short::of(s);
+                let id = match (key, last[slot]) {
+                    (Some(k), (prev, id)) if id != EMPTY && prev == k => id,
+                    _ => lookup(known, strings, s, key.as_ref()),
                 };
-                last[slot] = id;
+                if let Some(k) = key {
+                    last[slot] = (k, id);
+                }
                 if n < seen.len() {
                     seen[n] = (s, id);
                     n += 1;
