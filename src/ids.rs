@@ -162,6 +162,7 @@ impl IdStore {
         self.bytes.resize(self.bytes.len().next_multiple_of(4), 0);
         let base = units(self.bytes.len() / 4);
         self.bytes.extend_from_slice(&other.bytes);
+        // Every rebased handle stays below the flag: checked once here, not in `rebase`.
         units(self.bytes.len().div_ceil(4));
         self.records += other.records;
         base

@@ -204,6 +204,12 @@ impl Opened<'_> {
 }
 
 impl<'a> Go<'a> {
+    /// True when [`Go::start`] would begin reading: the file is read in parallel and not
+    /// begun yet.
+    fn starts(&self) -> bool {
+        matches!((&self.input, self.sizes), (Input::Raw { .. }, Some(_)))
+    }
+
     /// Parses the first batch of a file read in parallel, with the normalizer `norm` makes
     /// for its format (only then) and the string table copy `known`, reading into `buf` (other
     /// files: as they are).
@@ -270,14 +276,14 @@ pub(super) fn read_opened(
     }
     // Not begun while the file before was committed (the first file, or one after a file
     // read in order): begun now, with the normalizer the started file reads with.
-    let go = match (&go.input, go.sizes) {
-        (Input::Raw { .. }, Some(_)) => {
-            let known = builder.take_snapshot();
-            let go = go.start(|_| builder.normalizer(), &known, Vec::new());
-            builder.snapshot = Some(known);
-            go
-        }
-        _ => go,
+    // The copy of the string table is made only then: a file read in order needs none.
+    let go = if go.starts() {
+        let known = builder.take_snapshot();
+        let go = go.start(|_| builder.normalizer(), &known, Vec::new());
+        builder.snapshot = Some(known);
+        go
+    } else {
+        go
     };
     let (format, layout) = (go.format, &go.layout);
     match go.input {

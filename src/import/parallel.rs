@@ -156,7 +156,7 @@ struct Chunk {
     /// Line ends in the chunk before `tail` (all of them when complete).
     newlines: u64,
     /// The previous row's string (if short) and id at each position of [`Handles::map`]:
-    /// contexts, trunks and destination channels repeat from row to row, and comparing three
+    /// contexts, trunks and destination channels repeat from row to row, and comparing two
     /// words is cheaper than a lookup.
     last: [(Short, u32); FIELDS],
 }
