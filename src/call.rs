@@ -126,6 +126,9 @@ pub enum SubjectKind {
 }
 
 impl SubjectKind {
+    /// How many kinds there are (the variants are numbered from 0 in order).
+    pub const COUNT: usize = SubjectKind::Unknown as usize + 1;
+
     /// Lower-case label used in reports.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -264,7 +267,8 @@ pub struct CallTable {
     pub ids: IdStore,
     /// Subjects, indexed by [`SubjectId`].
     pub subjects: Vec<Subject>,
-    subject_index: rustc_hash::FxHashMap<Subject, SubjectId>,
+    /// Subject ids by name and kind.
+    subject_index: crate::symmap::SymIds<{ SubjectKind::COUNT }>,
     /// Source file names, indexed by `Call::file`.
     pub files: Vec<String>,
     /// Number classifications, indexed by [`NumId`], one per distinct dialled string.
@@ -279,12 +283,13 @@ impl CallTable {
 
     /// Returns the id of a subject, adding it on first use.
     pub fn subject_id(&mut self, subject: Subject) -> SubjectId {
-        if let Some(&id) = self.subject_index.get(&subject) {
+        let kind = subject.kind as usize;
+        if let Some(id) = self.subject_index.get(subject.name, kind) {
             return id;
         }
         let id = self.subjects.len() as SubjectId;
         self.subjects.push(subject);
-        self.subject_index.insert(subject, id);
+        self.subject_index.insert(subject.name, kind, id);
         id
     }
 

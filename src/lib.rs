@@ -35,6 +35,7 @@ pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod state;
+pub mod symmap;
 pub mod synth;
 pub mod text;
 pub mod timeconv;

@@ -362,7 +362,8 @@ pub struct Builder<'c> {
     /// The current file's wall-clock times are UTC.
     file_clock_utc: bool,
     classifier: &'c Classifier,
-    number_cache: rustc_hash::FxHashMap<Sym, u32>,
+    /// Number ids of the destinations classified so far, by handle.
+    number_cache: crate::symmap::SymIds<1>,
     /// Calls of the current file whose later segments are still to come: call id → index in
     /// the table (cleared at each file's start).
     open_segments: rustc_hash::FxHashMap<Box<str>, usize>,
@@ -441,13 +442,13 @@ impl<'c> Builder<'c> {
     fn number_id(&mut self, key: Sym) -> u32 {
         if key.is_empty() {
             NO_NUMBER
-        } else if let Some(&id) = self.number_cache.get(&key) {
+        } else if let Some(id) = self.number_cache.get(key, 0) {
             id
         } else {
             let info = self.classifier.classify(self.table.strings.resolve(key));
             let id = self.table.numbers.len() as u32;
             self.table.numbers.push(info);
-            self.number_cache.insert(key, id);
+            self.number_cache.insert(key, 0, id);
             id
         }
     }
