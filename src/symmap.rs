@@ -49,9 +49,9 @@ impl<const TAGS: usize> SymIds<TAGS> {
         assert!(id != NONE, "id u32::MAX is the free-slot mark");
         let (at, slots) = (Self::at(sym), &mut self.slots[tag]);
         if at >= slots.len() {
-            // Grown in proportion, as handles come in order: amortized like a `Vec` push.
-            let len = (at + 1).max(slots.len() * 3 / 2);
-            slots.resize(len, NONE);
+            // `resize` reserves as a push does (amortized), so growing one handle at a time
+            // costs no more than a `Vec` push.
+            slots.resize(at + 1, NONE);
         }
         slots[at] = id;
     }
