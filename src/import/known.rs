@@ -8,11 +8,13 @@
 //! (a handle), the handle's entry in the string list and the string's bytes, each a likely
 //! cache miss (`perf` put most of the lookup's samples on those loads). Here a string of up to
 //! [`INLINE`] bytes (nearly all: numbers, extensions, channel names, names) is itself the key of
-//! the hash table, so a lookup touches the control bytes and one bucket, and compares two words
-//! instead of calling `memcmp`. Looking strings up (with the per-row memo) fell from 24 % to
-//! 18 % of `perf`'s samples of a 5M-row audit. A first version with 23-byte keys (32-byte
-//! buckets) built its keys with a `memcpy` call and gained nothing.
+//! the hash table, so a lookup compares two words instead of calling `memcmp`. Looking strings up
+//! (with the per-row memo) fell from 24 % to 18 % of `perf`'s samples of a 5M-row audit. A first
+//! version with 23-byte keys (32-byte buckets) built its keys with a `memcpy` call and gained
+//! nothing. The short keys live in [`Slots`], whose one slot per lookup can be prefetched: the
+//! reader looks a chunk's strings up in one run, fetching ahead (see [`super::parallel`]).
 
+use super::slots::Slots;
 use crate::intern::Interner;
 use rustc_hash::FxHashMap;
 
@@ -26,6 +28,28 @@ pub const INLINE: usize = 15;
 pub struct Short([u64; 2]);
 
 impl Short {
+    /// The empty string's key (all zero).
+    pub const EMPTY: Short = Short([0, 0]);
+
+    /// The key's two words (the hash of [`Slots`] reads them).
+    pub fn words(&self) -> [u64; 2] {
+        self.0
+    }
+
+    /// A key from its words (tests of tables build keys no string gives).
+    #[cfg(test)]
+    pub fn from_words(words: [u64; 2]) -> Short {
+        Short(words)
+    }
+
+    /// The string whose key this is, written into `buf`.
+    pub fn text<'b>(&self, buf: &'b mut [u8; 16]) -> &'b str {
+        buf[..8].copy_from_slice(&self.0[0].to_le_bytes());
+        buf[8..].copy_from_slice(&self.0[1].to_le_bytes());
+        let n = usize::from(buf[15]).min(INLINE);
+        std::str::from_utf8(&buf[..n]).expect("a key is made from a whole string")
+    }
+
     /// The key of `s`; `None` when it is longer than [`INLINE`] bytes.
     pub fn of(s: &str) -> Option<Short> {
         let b = s.as_bytes();
@@ -56,8 +80,8 @@ impl Short {
 /// A copy of an [`Interner`] as it was, for looking handles up (not for resolving them).
 #[derive(Debug, Default)]
 pub struct Known {
-    /// Strings of up to [`INLINE`] bytes.
-    short: FxHashMap<Short, u32>,
+    /// Strings of up to [`INLINE`] bytes (a table whose lookups can be prefetched).
+    short: Slots,
     /// Longer strings.
     long: FxHashMap<Box<str>, u32>,
     /// Strings in the table when copied.
@@ -69,15 +93,17 @@ impl Known {
     pub fn of(table: &Interner) -> Known {
         let mut known = Known {
             len: table.len(),
-            ..Known::default()
+            short: Slots::with_capacity(table.len()),
+            long: FxHashMap::default(),
         };
-        known.short.reserve(table.len());
         for (i, s) in table.strings().enumerate() {
             let i = u32::try_from(i).expect("fewer than 2^32 strings");
             match Short::of(s) {
                 Some(k) => known.short.insert(k, i),
-                None => known.long.insert(s.into(), i),
-            };
+                None => {
+                    known.long.insert(s.into(), i);
+                }
+            }
         }
         known
     }
@@ -92,15 +118,26 @@ impl Known {
         self.len == 0
     }
 
-    /// The handle index ([`crate::intern::Sym::index`]) of `s` (not empty), whose [`Short`]
-    /// key is `key` (`None`: longer than [`INLINE`]). `#[inline]`: it runs about five times a
-    /// row, and a release build that placed it in another codegen unit called it instead.
-    #[inline]
-    pub fn get(&self, s: &str, key: Option<&Short>) -> Option<u32> {
-        match key {
-            Some(k) => self.short.get(k).copied(),
+    /// The handle index ([`crate::intern::Sym::index`]) of `s` (not empty).
+    pub fn get(&self, s: &str) -> Option<u32> {
+        match Short::of(s) {
+            Some(k) => self.short.get(&k),
             None => self.long.get(s).copied(),
         }
+    }
+
+    /// [`Known::get`] of the (non-empty) string whose key is `key`. `#[inline]`: it runs about
+    /// five times a row, and a release build that placed the lookup in another codegen unit
+    /// called it instead.
+    #[inline]
+    pub fn get_short(&self, key: &Short) -> Option<u32> {
+        self.short.get(key)
+    }
+
+    /// Starts fetching what [`Known::get_short`] of `key` will read (a hint only).
+    #[inline]
+    pub fn prefetch(&self, key: &Short) {
+        self.short.prefetch(key);
     }
 }
 
@@ -148,13 +185,18 @@ mod tests {
         let known = Known::of(&table);
         assert_eq!(known.len(), strings.len());
         for (s, sym) in strings.iter().zip(&syms) {
-            let got = known.get(s, Short::of(s).as_ref());
+            let got = known.get(s);
             assert_eq!(got.map(|i| i as usize), sym.index(), "{s:?}");
         }
         for s in ["PJSIP/20", "b", "a\0\0", &"x".repeat(INLINE + 2)] {
-            assert_eq!(known.get(s, Short::of(s).as_ref()), None, "{s:?}");
+            assert_eq!(known.get(s), None, "{s:?}");
         }
         assert!(Short::of(&long).is_none() && Short::of(&edge).is_some());
+        let mut buf = [0; 16];
+        for s in strings.iter().filter(|s| s.len() <= INLINE) {
+            assert_eq!(Short::of(s).unwrap().text(&mut buf), *s);
+            assert_eq!(known.get_short(&Short::of(s).unwrap()), known.get(s));
+        }
         assert_ne!(Short::of("a"), Short::of("a\0"));
         assert_ne!(Short::of(""), Short::of("\0"));
     }

@@ -27,6 +27,7 @@ pub mod prepare;
 mod records;
 #[cfg(test)]
 mod robustness;
+mod slots;
 pub mod teams;
 pub mod threecx;
 pub mod yeastar;

@@ -155,7 +155,8 @@ struct Chunk {
     tail: Option<usize>,
     /// Line ends in the chunk before `tail` (all of them when complete).
     newlines: u64,
-    /// The previous row's string (if short) and id at each position of [`Handles::map`]:
+    /// The previous row's string (if short) and its place among the chunk's [`Pending`]
+    /// strings, at each position of [`Handles::map`]:
     /// contexts, trunks and destination channels repeat from row to row, and comparing two
     /// words is cheaper than a lookup.
     last: [(Short, u32); FIELDS],
@@ -165,22 +166,83 @@ const EMPTY: u32 = u32::MAX;
 /// Marks an id of the chunk's own table (ids without it are handles of [`Ctx::known`]).
 const LOCAL: u32 = 1 << 31;
 
-/// The id of `s` (not empty, its [`Short`] key `key`): its handle in `known`, or an id in the
-/// chunk's own table.
-fn lookup(
-    known: &Known,
-    local: &mut Rodeo<Spur, FxBuildHasher>,
-    s: &str,
-    key: Option<&Short>,
-) -> u32 {
-    match known.get(s, key) {
-        Some(i) if i < LOCAL => i,
-        _ => {
-            let i = local.get_or_intern(s).into_usize();
-            // A chunk of a few megabytes holds far fewer than 2^31 strings.
-            debug_assert!(i < LOCAL as usize);
-            LOCAL | i as u32
+/// The id of `s` in the chunk's own table (a string [`Ctx::known`] does not have).
+fn local_id(local: &mut Rodeo<Spur, FxBuildHasher>, s: &str) -> u32 {
+    let i = local.get_or_intern(s).into_usize();
+    // A chunk of a few megabytes holds far fewer than 2^31 strings.
+    debug_assert!(i < LOCAL as usize);
+    LOCAL | i as u32
+}
+
+/// A string of a chunk's rows waiting for its id: its [`Short`] key, or for a longer string
+/// where its text ends in [`Pending::long_text`].
+enum Queued {
+    Short(Short),
+    Long(usize),
+}
+
+/// How many lookups ahead [`Pending::resolve`] prefetches: a miss takes a few hundred cycles, a
+/// lookup whose slot is cached a dozen or two.
+const AHEAD: usize = 32;
+
+/// The strings of a chunk's rows in order of use, waiting to be looked up all together when
+/// the chunk is parsed ([`Pending::resolve`]); until then a row holds each string's index here.
+/// Looked up as the row was read, every lookup waited for its own cache miss (about two thirds
+/// of the lookups' `perf` samples sat on that one load); looked up in one run, each fetches the
+/// table slot of the string [`AHEAD`] places on, so the misses overlap.
+#[derive(Default)]
+struct Pending {
+    keys: Vec<Queued>,
+    /// Text of the longer strings, one after another.
+    long_text: String,
+}
+
+impl Pending {
+    /// Queues `s` (not empty; its key `key`, `None` when longer than a key holds) and returns
+    /// its index.
+    fn push(&mut self, s: &str, key: Option<Short>) -> u32 {
+        let i = u32::try_from(self.keys.len()).expect("fewer than 2^32 strings a chunk");
+        self.keys.push(match key {
+            Some(k) => Queued::Short(k),
+            None => {
+                self.long_text.push_str(s);
+                Queued::Long(self.long_text.len())
+            }
+        });
+        i
+    }
+
+    /// The id of every queued string, in order: its handle in `known`, or an id in the chunk's
+    /// own table `local`, which gains the strings `known` lacks in order of first use (as it
+    /// did when each string was looked up as its row was read).
+    fn resolve(&self, known: &Known, local: &mut Rodeo<Spur, FxBuildHasher>) -> Vec<u32> {
+        let prefetch = |k: Option<&Queued>| {
+            if let Some(Queued::Short(s)) = k {
+                known.prefetch(s);
+            }
+        };
+        self.keys.iter().take(AHEAD).for_each(|k| prefetch(Some(k)));
+        let mut long_from = 0;
+        let mut buf = [0u8; 16];
+        let mut ids = Vec::with_capacity(self.keys.len());
+        for (i, k) in self.keys.iter().enumerate() {
+            prefetch(self.keys.get(i + AHEAD));
+            ids.push(match k {
+                Queued::Short(s) => match known.get_short(s) {
+                    Some(h) if h < LOCAL => h,
+                    _ => local_id(local, s.text(&mut buf)),
+                },
+                Queued::Long(end) => {
+                    let text = &self.long_text[long_from..*end];
+                    long_from = *end;
+                    match known.get(text) {
+                        Some(h) if h < LOCAL => h,
+                        _ => local_id(local, text),
+                    }
+                }
+            });
         }
+        ids
     }
 }
 
@@ -519,6 +581,7 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
     let mut rdr = Records::new(bytes, ctx.format.delimiter());
     let mut rec = Record::default();
     let mut next = Record::default();
+    let mut pending = Pending::default();
     let mut have = rdr.read(&mut rec);
     while have {
         // Look one record ahead: the last record of a chunk may run on into the next chunk.
@@ -536,9 +599,16 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
         if out.header_skipped < skip {
             out.header_skipped += 1;
         } else {
-            row(&rec, ctx, &resolver, &mut out);
+            row(&rec, ctx, &resolver, &mut pending, &mut out);
         }
         std::mem::swap(&mut rec, &mut next);
+    }
+    // Rows hold their strings' places in `pending` until now.
+    let ids = pending.resolve(ctx.known, &mut out.strings);
+    for r in &mut out.rows {
+        r.strings = r
+            .strings
+            .map(|i| if i == EMPTY { EMPTY } else { ids[i as usize] });
     }
     if out.header_skipped < skip && !last {
         // The header runs on past this chunk: read it again with the next one.
@@ -552,7 +622,14 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
 }
 
 /// Reads one data record of a chunk into `out`, as the sequential loop does.
-fn row(rec: &Record<'_>, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut Chunk) {
+/// The row's strings are queued in `pending` (the row holds their places there).
+fn row(
+    rec: &Record<'_>,
+    ctx: &Ctx<'_>,
+    resolver: &LocalResolver,
+    pending: &mut Pending,
+    out: &mut Chunk,
+) {
     let line = rec.line;
     out.rows_read += 1;
     let fields = rec.fields();
@@ -564,8 +641,6 @@ fn row(rec: &Record<'_>, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut Chun
     if fields.repaired() {
         out.rows_repaired_utf8 += 1;
     }
-    let strings = &mut out.strings;
-    let known = ctx.known;
     let store = &mut out.ids;
     let rows = &mut out.rows;
     let last = &mut out.last;
@@ -576,11 +651,9 @@ fn row(rec: &Record<'_>, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut Chun
         ctx.plan,
         resolver,
         &mut |p| {
-            // Several fields of a row often hold the same text (the destination is the dialled
-            // number, the caller is `src`, the subject is `src` or a part of the channel):
-            // those reuse the id found a moment ago instead of hashing the string again.
-            let mut seen: [(&str, u32); FIELDS] = [("", EMPTY); FIELDS];
-            let mut n = 0;
+            // A string the row holds twice (the destination is the dialled number, the
+            // caller is `src`) is queued twice: the second lookup finds its slot fetched
+            // already, which costs less than comparing each field with the row's others.
             let mut at = 0;
             let ids = p.strings.map(|s| {
                 let slot = at;
@@ -588,20 +661,13 @@ fn row(rec: &Record<'_>, ctx: &Ctx<'_>, resolver: &LocalResolver, out: &mut Chun
                 if s.is_empty() {
                     return EMPTY;
                 }
-                if let Some(&(_, id)) = seen[..n].iter().find(|e| e.0 == s) {
-                    return id;
-                }
                 let key = Short::of(s);
                 let id = match (key, last[slot]) {
                     (Some(k), (prev, id)) if id != EMPTY && prev == k => id,
-                    _ => lookup(known, strings, s, key.as_ref()),
+                    _ => pending.push(s, key),
                 };
                 if let Some(k) = key {
                     last[slot] = (k, id);
-                }
-                if n < seen.len() {
-                    seen[n] = (s, id);
-                    n += 1;
                 }
                 id
             });
