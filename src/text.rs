@@ -62,7 +62,34 @@ mod tests {
             "\u{feff}x",
             "x y",
             "\u{85}",
+            "\"Anna\" ",
+            "\x0ba\x0c",
+            "\x1fa\x1f",
+            " \u{3000}x\u{a0} ",
+            "   ",
+            "\r",
+            " é",
+            "\u{2003} ",
         ] {
+            assert_eq!(s.trim_fast(), s.trim(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn trim_fast_agrees_with_trim_on_random_strings() {
+        // Every ASCII byte and a few Unicode spaces and non-spaces, at both ends.
+        let alphabet: Vec<char> = (0u8..128)
+            .map(char::from)
+            .chain([
+                '\u{a0}', '\u{85}', '\u{3000}', '\u{2028}', 'é', '\u{feff}', '\u{1680}',
+            ])
+            .collect();
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..20_000 {
+            let n = rng.usize(0..7);
+            let s: String = (0..n)
+                .map(|_| alphabet[rng.usize(..alphabet.len())])
+                .collect();
             assert_eq!(s.trim_fast(), s.trim(), "{s:?}");
         }
     }
