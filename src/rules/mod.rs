@@ -247,6 +247,11 @@ pub trait Rule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
     /// Checks one subject's calls and appends findings.
     fn check(&self, group: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>);
+    /// Computes what the rule learns once per run from the whole table (site-wide facts),
+    /// before any subject is checked. [`crate::analyze`] runs the rules' preparations side by
+    /// side with every core free: computed on a subject's first check instead, one core scanned
+    /// millions of calls while the other waited for the result. Default: nothing to learn.
+    fn prepare(&self, _table: &CallTable, _history: Option<&crate::state::baseline::Baselines>) {}
 }
 
 /// `[rules.*]`: every rule's settings.

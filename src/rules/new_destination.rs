@@ -7,10 +7,12 @@
 //! each subject (and the site) reached in the history replace the in-period baseline.
 
 use super::{finding, money, Context, Finding, Grade, Group, Rule, RuleMeta, Severity, Totals};
-use crate::call::CallTable;
+use crate::call::{CallTable, NumId};
 use crate::number::risk::RiskTier;
 use crate::number::{country_label, NumberInfo};
 use crate::state::baseline::Baselines;
+use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
@@ -121,20 +123,33 @@ impl Site {
                 countries: h.countries.values().flatten().cloned().collect(),
             };
         }
-        let first = table.calls.iter().map(|c| c.start).min().unwrap_or(0);
-        let last = table.calls.iter().map(|c| c.start).max().unwrap_or(0);
+        // Two passes over every call, on all cores; the countries are collected as number ids
+        // (a few thousand distinct) and named at the end, not as a string per call.
+        let (first, last) = table.calls.par_iter().map(|c| (c.start, c.start)).reduce(
+            || (i64::MAX, i64::MIN),
+            |(a, b), (c, d)| (a.min(c), b.max(d)),
+        );
+        let (first, last) = if table.calls.is_empty() {
+            (0, 0)
+        } else {
+            (first, last)
+        };
         let learn = i64::from(learn_days) * 86_400;
         let cutoff = first.saturating_add(learn);
-        let mut countries = HashSet::new();
-        for c in &table.calls {
-            // Learning, not counting: every external call teaches, allow-listed or not, so the
-            // baseline does not depend on which subject's allow list computed it first.
-            if c.start < cutoff && c.direction.is_external_out() && c.is_connected() {
-                if let Some(n) = table.number_of(c).filter(|n| judged(n)) {
-                    countries.insert(n.country.clone());
-                }
-            }
-        }
+        // Learning, not counting: every external call teaches, allow-listed or not, so the
+        // baseline does not depend on which subject's allow list computed it first.
+        let reached: FxHashSet<NumId> = table
+            .calls
+            .par_iter()
+            .filter(|c| c.start < cutoff && c.direction.is_external_out() && c.is_connected())
+            .map(|c| c.number)
+            .collect();
+        let countries = reached
+            .into_iter()
+            .filter_map(|id| table.numbers.get(id as usize))
+            .filter(|n| judged(n))
+            .map(|n| n.country.clone())
+            .collect();
         Site {
             cutoff,
             active: !table.calls.is_empty() && last.saturating_sub(first) >= 2 * learn,
@@ -215,6 +230,12 @@ impl NewDestination {
             }) as Box<dyn Rule>
         })
     }
+
+    /// The site-wide facts, computed on first use ([`Rule::prepare`] runs before any check).
+    fn site(&self, table: &CallTable, history: Option<&Baselines>) -> &Site {
+        self.site
+            .get_or_init(|| Site::of(table, self.s.learn_days, history))
+    }
 }
 
 impl Rule for NewDestination {
@@ -222,10 +243,12 @@ impl Rule for NewDestination {
         &META
     }
 
+    fn prepare(&self, table: &CallTable, history: Option<&Baselines>) {
+        self.site(table, history);
+    }
+
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-        let site = self
-            .site
-            .get_or_init(|| Site::of(ctx.table, self.s.learn_days, ctx.history));
+        let site = self.site(ctx.table, ctx.history);
         if !site.active {
             return;
         }

@@ -10,6 +10,7 @@ use super::{
 use crate::call::{Call, CallTable, Direction, Disposition};
 use crate::number::risk::RiskTier;
 use crate::number::{NumberInfo, NumberKind};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -139,15 +140,17 @@ impl Wangiri {
 
     fn index(&self, table: &CallTable) -> &Index {
         self.index.get_or_init(|| {
+            // The calls are filtered on all cores; the few that qualify are indexed after
+            // (in any order: every list is sorted).
+            let rang: Vec<(&NumberInfo, i64)> = table
+                .calls
+                .par_iter()
+                .filter_map(|c| self.one_ring_caller(table, c).map(|n| (n, c.start)))
+                .collect();
             let mut ix = Index::default();
-            for c in &table.calls {
-                if let Some(n) = self.one_ring_caller(table, c) {
-                    ix.by_number
-                        .entry(n.e164.clone())
-                        .or_default()
-                        .push(c.start);
-                    ix.all.push(c.start);
-                }
+            for (n, start) in rang {
+                ix.by_number.entry(n.e164.clone()).or_default().push(start);
+                ix.all.push(start);
             }
             for v in ix.by_number.values_mut() {
                 v.sort_unstable();
@@ -178,6 +181,10 @@ const HOUR: i64 = 3600;
 impl Rule for Wangiri {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn prepare(&self, table: &CallTable, _history: Option<&crate::state::baseline::Baselines>) {
+        self.index(table);
     }
 
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
