@@ -270,6 +270,9 @@ mod tests {
     type Seen = (Vec<Vec<u8>>, u64, u64, (Vec<String>, bool, bool));
 
     fn view(f: &Fields<'_>) -> (Vec<String>, bool, bool) {
+        // The bulk accessor agrees with the one-field one on every record read here.
+        let first: [&str; 8] = f.first();
+        assert_eq!(first.to_vec(), (0..8).map(|i| f.get(i)).collect::<Vec<_>>());
         let texts = (0..f.len() + 1).map(|i| f.get(i).to_string()).collect();
         (texts, f.repaired(), f.is_blank())
     }
