@@ -14,8 +14,9 @@
 //! dialled number.
 
 use crate::call::{Direction, SubjectKind};
+use crate::channel_name::ChannelName;
 use crate::config::{GlobPattern, SiteSettings, SubjectBy};
-use crate::text::{split_ascii, FastTrim};
+use crate::text::FastTrim;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
@@ -128,23 +129,28 @@ fn globset(patterns: &[GlobPattern], what: &str) -> Result<GlobSet, String> {
 /// device or trunk: what the dial plan judges and what reports show, and one string to keep
 /// instead of one per call. A name without such a suffix (`SIP/provider-xyz`) is left whole.
 pub fn channel_base(channel: &str) -> &str {
-    // One backward pass over the bytes (this runs twice a row): the `;N` half, then the
-    // `-<hex>` counter, each only when its run of digits is non-empty and preceded by its
-    // separator. Digits and hex digits are ASCII, so every cut is at a character boundary.
+    ChannelName::of(channel).base
+}
+
+/// [`channel_base`] by its definition in words: drop a `;digits` half, then a `-hexdigits`
+/// counter when a `/` comes before it.
+#[cfg(test)]
+pub(crate) fn channel_base_reference(channel: &str) -> &str {
     let c = channel.trim_fast();
-    let b = c.as_bytes();
-    let run_back =
-        |end: usize, f: fn(&u8) -> bool| end - b[..end].iter().rev().take_while(|x| f(x)).count();
-    let mut end = b.len();
-    let i = run_back(end, u8::is_ascii_digit);
-    if i > 0 && i < end && b[i - 1] == b';' {
-        end = i - 1;
+    let c = match c.rfind(';') {
+        Some(i) if i + 1 < c.len() && c[i + 1..].bytes().all(|b| b.is_ascii_digit()) => &c[..i],
+        _ => c,
+    };
+    match c.rfind('-') {
+        Some(i)
+            if i + 1 < c.len()
+                && c[..i].contains('/')
+                && c[i + 1..].bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            &c[..i]
+        }
+        _ => c,
     }
-    let j = run_back(end, u8::is_ascii_hexdigit);
-    if j > 0 && j < end && b[j - 1] == b'-' && b[..j - 1].contains(&b'/') {
-        return &c[..j - 1];
-    }
-    &c[..end]
 }
 
 /// `Some((a, b))` when `pattern` is exactly `^[0-9]{a,b}$` or `^[0-9]{a}$`: strings of `a` to `b`
@@ -244,23 +250,21 @@ impl DialPlan {
 
     /// Classifies one channel string.
     pub fn channel<'a>(&self, channel: &'a str) -> ChannelKind<'a> {
-        self.channel_with_base(channel, channel_base(channel))
+        self.channel_name(&ChannelName::of(channel))
     }
 
-    /// [`DialPlan::channel`] with the channel's [`channel_base`] known (it is kept per call,
-    /// so a row computes it once).
-    fn channel_with_base<'a>(&self, channel: &'a str, base: &'a str) -> ChannelKind<'a> {
-        let channel = channel.trim_fast();
-        if channel.is_empty() {
+    /// [`DialPlan::channel`] of a channel already taken apart (a row takes each of its
+    /// channels apart once: its base is kept per call).
+    fn channel_name<'a>(&self, c: &ChannelName<'a>) -> ChannelKind<'a> {
+        if c.trimmed.is_empty() {
             return ChannelKind::None;
         }
-        let (tech, rest) = split_ascii(base, b'/').unwrap_or(("", base));
-        let peer = split_ascii(rest, b'@').map_or(rest, |(p, _)| p);
-        let kind = tech_kind(tech);
+        let peer = c.peer;
+        let kind = tech_kind(c.tech);
         if kind == Tech::Local {
             return ChannelKind::Local(peer, self.is_external_number(peer));
         }
-        if any_match(&self.trunks, channel) || any_match(&self.trunks, peer) {
+        if any_match(&self.trunks, c.trimmed) || any_match(&self.trunks, peer) {
             return ChannelKind::Trunk(peer);
         }
         if kind == Tech::Line {
@@ -303,11 +307,11 @@ impl DialPlan {
         !context.is_empty() && any_match(&self.inbound, context)
     }
 
-    /// What a [`Party`] is, judging channel strings (whose [`channel_base`] the caller has
-    /// computed: it is kept per call) and bare numbers with the dial plan.
-    fn party<'a>(&self, p: Party<'a>, channel: &'a str, base: &'a str) -> ChannelKind<'a> {
+    /// What a [`Party`] is, judging channel strings (taken apart by the caller: their bases
+    /// are kept per call) and bare numbers with the dial plan.
+    fn party<'a>(&self, p: Party<'a>, channel: &ChannelName<'a>) -> ChannelKind<'a> {
         match p {
-            Party::Channel => self.channel_with_base(channel, base),
+            Party::Channel => self.channel_name(channel),
             Party::Extension(e) => ChannelKind::Extension(e),
             Party::Trunk(t) => ChannelKind::Trunk(t),
             Party::External(n) => ChannelKind::External(n),
@@ -331,9 +335,9 @@ impl DialPlan {
     /// Direction, trunk and subject of one row, and its channels without their per-call
     /// suffixes.
     pub fn route<'a>(&self, r: &RowChannels<'a>) -> Routing<'a> {
-        let (channel, dst_channel) = (channel_base(r.channel), channel_base(r.dst_channel));
-        let a = self.party(r.from, r.channel, channel);
-        let b = self.party(r.to, r.dst_channel, dst_channel);
+        let (channel, dst_channel) = (ChannelName::of(r.channel), ChannelName::of(r.dst_channel));
+        let a = self.party(r.from, &channel);
+        let b = self.party(r.to, &dst_channel);
         let from_outside = match a {
             ChannelKind::Trunk(_) | ChannelKind::External(_) => true,
             ChannelKind::Extension(_) => false,
@@ -372,8 +376,8 @@ impl DialPlan {
             trunk,
             subject_kind,
             subject,
-            channel,
-            dst_channel,
+            channel: channel.base,
+            dst_channel: dst_channel.base,
         }
     }
 
@@ -550,28 +554,9 @@ mod tests {
 
     #[test]
     fn channel_base_agrees_with_its_definition_on_every_short_string() {
-        // The definition in words: drop a `;digits` half, then a `-hexdigits` counter when a
-        // `/` comes before it. Checked against that plain reading over every string of up to
-        // six characters from an alphabet of the characters that matter.
-        fn reference(channel: &str) -> &str {
-            let c = channel.trim_fast();
-            let c = match c.rfind(';') {
-                Some(i) if i + 1 < c.len() && c[i + 1..].bytes().all(|b| b.is_ascii_digit()) => {
-                    &c[..i]
-                }
-                _ => c,
-            };
-            match c.rfind('-') {
-                Some(i)
-                    if i + 1 < c.len()
-                        && c[..i].contains('/')
-                        && c[i + 1..].bytes().all(|b| b.is_ascii_hexdigit()) =>
-                {
-                    &c[..i]
-                }
-                _ => c,
-            }
-        }
+        // Checked against its definition over every string of up to six characters from an
+        // alphabet of the characters that matter.
+        let reference = channel_base_reference;
         let alphabet = ['/', '-', ';', '1', 'a', 'x', ' ', 'é'];
         let mut words = vec![String::new()];
         for _ in 0..6 {

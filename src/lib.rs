@@ -18,6 +18,7 @@ pub mod analyze;
 pub mod audit;
 pub mod calendar;
 pub mod call;
+pub mod channel_name;
 pub mod cli;
 pub mod config;
 pub mod dialplan;

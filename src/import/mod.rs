@@ -875,12 +875,8 @@ fn read_error(e: &dyn std::fmt::Display) -> String {
 /// a caller name or a timestamp there means the fields were shifted.
 pub fn check_channels(row: &RawRow<'_>) -> Result<(), String> {
     for (what, s) in [("channel", row.channel), ("dstchannel", row.dst_channel)] {
-        let s = s.trim_fast();
-        let shaped = s.is_empty()
-            || crate::text::split_ascii(s, b'/').is_some_and(|(t, _)| {
-                !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric())
-            });
-        if !shaped {
+        if !crate::channel_name::is_shaped(s) {
+            let s = s.trim_fast();
             return Err(format!(
                 "{what} `{}` is not a channel (TECH/name): fields shifted by an unescaped comma or quote?",
                 excerpt(s)
