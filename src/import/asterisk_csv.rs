@@ -87,9 +87,10 @@ impl Format for AsteriskCsv {
             dst_channel,
             lastdata,
             disposition: asterisk_disposition(disposition)?,
-            // Past the row's width `first` gives "", as the widths without these columns mean.
+            // Past the row's width `first` gives "": the widths without these columns (16, and
+            // every width below 21 for the linked id) have none.
             call_id,
-            linked_id: if n >= 21 { linked_id } else { "" },
+            linked_id,
             ..Default::default()
         })
     }

@@ -129,8 +129,7 @@ impl<'a> Fields<'a> {
             }
             Text::Line { line, copy, spans } => {
                 for (o, &s) in out.iter_mut().zip(spans.iter()) {
-                    let (in_copy, r) = locate(s);
-                    *o = (if in_copy { copy } else { line }).get(r).unwrap_or("");
+                    *o = span_text(line, copy, s);
                 }
             }
             Text::Repaired(v) => {
@@ -148,10 +147,9 @@ impl<'a> Fields<'a> {
     fn raw(&self, i: usize) -> &str {
         match &self.text {
             Text::Record(rec, text) => rec.range(i).and_then(|r| text.get(r)).unwrap_or(""),
-            Text::Line { line, copy, spans } => spans.get(i).map_or("", |&s| {
-                let (in_copy, r) = locate(s);
-                (if in_copy { copy } else { line }).get(r).unwrap_or("")
-            }),
+            Text::Line { line, copy, spans } => {
+                spans.get(i).map_or("", |&s| span_text(line, copy, s))
+            }
             Text::Repaired(v) => v.get(i).map(String::as_str).unwrap_or(""),
         }
     }
@@ -160,6 +158,12 @@ impl<'a> Fields<'a> {
 /// Whether a [`Span`] is in the copy, and its range there or in the line.
 fn locate((a, b): Span) -> (bool, std::ops::Range<usize>) {
     ((a & IN_COPY) != 0, (a & !IN_COPY) as usize..b as usize)
+}
+
+/// The text of a [`Span`] of a line that is valid UTF-8 (`""` if it is out of range).
+fn span_text<'a>(line: &'a str, copy: &'a str, s: Span) -> &'a str {
+    let (in_copy, r) = locate(s);
+    (if in_copy { copy } else { line }).get(r).unwrap_or("")
 }
 
 /// The bytes of a [`Span`].
