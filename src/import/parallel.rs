@@ -590,7 +590,12 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
     let mut rdr = Records::new(bytes, ctx.format.delimiter());
     let mut rec = Record::default();
     let mut next = Record::default();
-    let mut pending = Pending::default();
+    // Sized for the chunk (a CDR row holds at most `FIELDS` strings in 200 bytes or more):
+    // grown from empty, the queue was copied about twice its size again a chunk.
+    let mut pending = Pending {
+        keys: Vec::with_capacity(bytes.len() / 200 * FIELDS),
+        long_text: String::new(),
+    };
     let mut have = rdr.read(&mut rec);
     while have {
         // Look one record ahead: the last record of a chunk may run on into the next chunk.
