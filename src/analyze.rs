@@ -38,7 +38,12 @@ pub struct Analysis {
     pub incidents: Vec<Incident>,
 }
 
-/// Sorts calls by subject and start and returns each subject's index range.
+/// Sorts calls by (subject, start, file, line) and returns each subject's index range.
+///
+/// One parallel comparison sort of the whole table. An in-place American flag sort by subject
+/// (each call swapped once to its subject's region, then each region sorted by start) was
+/// tried: with a cursor a subject, about every swap missed the cache and the TLB, and the
+/// sort of a 5M-call month took 0.96 to 1.44 s instead of 0.31 to 0.39 s.
 pub fn group(table: &mut CallTable) -> Vec<(SubjectId, std::ops::Range<usize>)> {
     table
         .calls
@@ -180,4 +185,71 @@ fn incidents_of(findings: &[Finding]) -> Vec<Incident> {
         inc.calls.dedup();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::{Call, Direction, Subject, SubjectKind};
+    use crate::intern::Sym;
+
+    /// Each call's full sort key.
+    fn keys(calls: &[Call]) -> Vec<(SubjectId, i64, u16, u32)> {
+        calls
+            .iter()
+            .map(|c| (c.subject, c.start, c.file, c.line))
+            .collect()
+    }
+
+    #[test]
+    fn grouping_orders_calls_by_the_full_key() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        // Random tables (many equal starts, subjects without calls, calls already in place),
+        // and one whose first subject holds enough calls to be sorted on all cores.
+        for case in 0..301 {
+            let subjects = 1 + case % 37;
+            let n = if case == 300 {
+                70_000
+            } else {
+                rng.usize(0..400)
+            };
+            let mut t = CallTable::new();
+            t.subjects = vec![
+                Subject {
+                    kind: SubjectKind::Extension,
+                    name: Sym::EMPTY,
+                };
+                subjects
+            ];
+            t.calls = (0..n)
+                .map(|i| {
+                    let subject = if case == 300 && i % 3 > 0 {
+                        0
+                    } else {
+                        rng.u32(0..subjects as u32)
+                    };
+                    Call {
+                        file: rng.u16(0..3),
+                        line: i as u32,
+                        ..Call::answered_for_test(rng.i64(0..60), Direction::Outbound, subject)
+                    }
+                })
+                .collect();
+            let mut want = t.calls.clone();
+            want.sort_by_key(|c| (c.subject, c.start, c.file, c.line));
+            let groups = group(&mut t);
+            assert_eq!(keys(&t.calls), keys(&want), "case {case}");
+            // One range per subject with calls, in subject order, covering the table.
+            let mut at = 0;
+            for (subject, range) in &groups {
+                assert_eq!(range.start, at);
+                assert!(range.end > range.start);
+                assert!(t.calls[range.clone()].iter().all(|c| c.subject == *subject));
+                at = range.end;
+            }
+            assert_eq!(at, n);
+            let ids: Vec<_> = groups.iter().map(|g| g.0).collect();
+            assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
 }
