@@ -126,8 +126,17 @@ pub enum SubjectKind {
 }
 
 impl SubjectKind {
-    /// How many kinds there are (the variants are numbered from 0 in order).
-    pub const COUNT: usize = SubjectKind::Unknown as usize + 1;
+    /// Every kind, in the order of the variants (their numbers: `ALL[i] as usize == i`,
+    /// checked by a test that also fails to compile when a variant is added and not listed).
+    pub const ALL: [SubjectKind; 4] = [
+        SubjectKind::Extension,
+        SubjectKind::Trunk,
+        SubjectKind::Account,
+        SubjectKind::Unknown,
+    ];
+
+    /// How many kinds there are (tables indexed by `kind as usize` have this many slots).
+    pub const COUNT: usize = SubjectKind::ALL.len();
 
     /// Lower-case label used in reports.
     pub fn as_str(self) -> &'static str {
@@ -141,7 +150,7 @@ impl SubjectKind {
 }
 
 /// Who a call is attributed to: the unit whose behaviour rules judge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Subject {
     /// Extension, trunk, account...
     pub kind: SubjectKind,
@@ -374,6 +383,20 @@ mod tests {
             ("WHAT", Disposition::Unknown),
         ] {
             assert_eq!(Disposition::parse_asterisk(s), d, "{s}");
+        }
+    }
+
+    #[test]
+    fn subject_kinds_are_listed_in_variant_order() {
+        for (i, k) in SubjectKind::ALL.into_iter().enumerate() {
+            assert_eq!(k as usize, i);
+            // Exhaustive: a new variant fails to compile here until it is handled (and listed).
+            match k {
+                SubjectKind::Extension
+                | SubjectKind::Trunk
+                | SubjectKind::Account
+                | SubjectKind::Unknown => {}
+            }
         }
     }
 
