@@ -20,6 +20,7 @@ use crate::config::{Config, TzSource};
 use crate::import::{FileStats, RowIssue};
 use crate::number::{country_label, risk::RiskTier};
 use crate::rules::{Finding, Severity, Totals};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -365,14 +366,34 @@ impl Report {
             ));
         }
         let calls = &t.calls;
-        let period_start = calls.iter().map(|c| c.start).min();
-        let period_end = calls.iter().map(|c| c.end()).max();
-        let flagged: BTreeSet<usize> = r
+        // The period and the outgoing calls in one pass on all cores: three passes over a
+        // month's millions of calls on one core were about 1 % of its audit.
+        let (first, last, external_calls) = calls
+            .par_iter()
+            .fold(
+                || (i64::MAX, i64::MIN, 0usize),
+                |(lo, hi, n), c| {
+                    let out = usize::from(c.direction.is_external_out());
+                    (lo.min(c.start), hi.max(c.end()), n + out)
+                },
+            )
+            .reduce(
+                || (i64::MAX, i64::MIN, 0),
+                |a, b| (a.0.min(b.0), a.1.max(b.1), a.2 + b.2),
+            );
+        let (period_start, period_end) = match calls.is_empty() {
+            true => (None, None),
+            false => (Some(first), Some(last)),
+        };
+        // Each flagged call once, in table order (the order the costs are summed in).
+        let mut flagged: Vec<usize> = r
             .analysis
             .incidents
             .iter()
             .flat_map(|i| i.calls.iter().copied())
             .collect();
+        flagged.sort_unstable();
+        flagged.dedup();
         let flagged_cost = flagged.iter().map(|&i| t.cost(i)).sum();
         Report {
             schema: SCHEMA,
@@ -395,10 +416,7 @@ impl Report {
                 rows_repaired_split: r.stats.files.iter().map(|f| f.rows_repaired_split).sum(),
                 repaired: r.stats.repairs.clone(),
                 calls: calls.len(),
-                external_calls: calls
-                    .iter()
-                    .filter(|c| c.direction.is_external_out())
-                    .count(),
+                external_calls,
                 subjects: t.subjects.len(),
                 distinct_numbers: t.numbers.len(),
                 period_start: period_start.map(|s| local_time(config, s)),
