@@ -627,6 +627,31 @@ mod tests {
     }
 
     #[test]
+    fn cdr_lines_take_the_structured_split() {
+        // The lines the split from masks exists for (Asterisk's, quoted fields with a doubled
+        // quote in the caller id, unquoted durations; FreeSWITCH's, all unquoted) are accepted
+        // by it: a change that sent them back to the byte loop would pass every other test.
+        let lines: [&[u8]; 3] = [
+            b"\"\",\"9441\",\"1540\",\"from-internal\",\"\"\"Ben\"\" <9441>\",\"PJSIP/9441-00000007\",\"PJSIP/1540-00000006\",\"Dial\",\"PJSIP/1540,20,tr\",\"2026-10-05 08:05:02\",\"2026-10-05 08:05:18\",\"2026-10-05 08:09:48\",286,270,\"ANSWERED\",\"DOCUMENTATION\",\"1791187502.3\",\"\"",
+            b"\"\",\"015159848420\",\"2526\",\"from-trunk\",\"\"\"\"\" <015159848420>\",\"PJSIP/telekom-00000002\",\"PJSIP/2526-00000003\",\"Dial\",\"PJSIP/2526,30,tr\",\"2026-10-05 08:05:01\",,\"2026-10-05 08:05:12\",11,0,\"NO ANSWER\",\"DOCUMENTATION\",\"1791187501.1\",\"\"",
+            b"1001,1001,0049301234,default,2026-10-05 08:05:01,2026-10-05 08:05:09,2026-10-05 08:06:01,60,52,NORMAL_CLEARING",
+        ];
+        let mut marks = Marks::default();
+        for line in lines {
+            marks.scan(line, line.len(), b',');
+            assert!(
+                marks.structure(line.len()),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        let (got, used_csv) = by_records(&[lines[0], lines[1], b""].join(&b'\n'), b',');
+        assert!(!used_csv);
+        assert_eq!(got[0].3 .0[4], "\"Ben\" <9441>");
+        assert_eq!(got[1].3 .0[4], "\"\" <015159848420>");
+    }
+
+    #[test]
     fn damaged_lines_go_to_the_csv_reader_and_back() {
         // An unclosed quote that swallows the next line, a quote inside an unquoted field,
         // text after a closing quote, blank lines, no final line end.
