@@ -385,7 +385,8 @@ impl Marks {
         bad == 0 && carry == 0
     }
 
-    /// The first mark of `kind` ([`QUOTE`] or [`STOP`]) at or after `from`.
+    /// The first mark of `kind` ([`QUOTE`], [`STOP`], or after [`Marks::structure`] [`SEP`] or
+    /// [`PAIR`]) at or after `from`.
     fn next(&self, kind: usize, from: usize) -> Option<usize> {
         let mut w = from / 64;
         // Clear the bits before `from` in its word.
