@@ -124,7 +124,7 @@ impl<'a> Fields<'a> {
         match &self.text {
             Text::Record(rec, text) => {
                 for (i, o) in out.iter_mut().enumerate().take(rec.len()) {
-                    *o = rec.range(i).and_then(|r| text.get(r)).unwrap_or("");
+                    *o = record_text(rec, text, i);
                 }
             }
             Text::Line { line, copy, spans } => {
@@ -146,7 +146,7 @@ impl<'a> Fields<'a> {
 
     fn raw(&self, i: usize) -> &str {
         match &self.text {
-            Text::Record(rec, text) => rec.range(i).and_then(|r| text.get(r)).unwrap_or(""),
+            Text::Record(rec, text) => record_text(rec, text, i),
             Text::Line { line, copy, spans } => {
                 spans.get(i).map_or("", |&s| span_text(line, copy, s))
             }
@@ -158,6 +158,11 @@ impl<'a> Fields<'a> {
 /// Whether a [`Span`] is in the copy, and its range there or in the line.
 fn locate((a, b): Span) -> (bool, std::ops::Range<usize>) {
     ((a & IN_COPY) != 0, (a & !IN_COPY) as usize..b as usize)
+}
+
+/// Field `i` of a csv record whose text `text` is valid UTF-8 (`""` past the end).
+fn record_text<'a>(rec: &ByteRecord, text: &'a str, i: usize) -> &'a str {
+    rec.range(i).and_then(|r| text.get(r)).unwrap_or("")
 }
 
 /// The text of a [`Span`] of a line that is valid UTF-8 (`""` if it is out of range).

@@ -245,7 +245,9 @@ fn split_structured(marks: &Marks, line: &[u8], rec: &mut Record<'_>) {
             let (open, close) = (start + 1, end - 1);
             if pair < close {
                 // Undoubled into the copy: of each `""`, the first quote is kept. The field's
-                // closing quote is no pair's, so the next pair is past the field.
+                // closing quote is no pair's, so the next pair is past the field. The same
+                // undoubling as `split_bytes`, but walking the pair marks: one helper for both
+                // (by quote marks, then the next pair found again) cost 47 instructions a row.
                 let from = rec.copy.len();
                 let mut k = open;
                 while pair < close {

@@ -370,20 +370,15 @@ impl Report {
         // month's millions of calls on one core were about 1 % of its audit.
         let (first, last, external_calls) = calls
             .par_iter()
-            .fold(
-                || (i64::MAX, i64::MIN, 0usize),
-                |(lo, hi, n), c| {
-                    let out = usize::from(c.direction.is_external_out());
-                    (lo.min(c.start), hi.max(c.end()), n + out)
-                },
-            )
+            .map(|c| (c.start, c.end(), usize::from(c.direction.is_external_out())))
             .reduce(
                 || (i64::MAX, i64::MIN, 0),
                 |a, b| (a.0.min(b.0), a.1.max(b.1), a.2 + b.2),
             );
-        let (period_start, period_end) = match calls.is_empty() {
-            true => (None, None),
-            false => (Some(first), Some(last)),
+        let (period_start, period_end) = if calls.is_empty() {
+            (None, None)
+        } else {
+            (Some(first), Some(last))
         };
         // Each flagged call once, in table order (the order the costs are summed in).
         let mut flagged: Vec<usize> = r
