@@ -596,6 +596,10 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
         keys: Vec::with_capacity(bytes.len() / 200 * FIELDS),
         long_text: String::new(),
     };
+    // The position of the last record taken (its line is one more than the line ends before
+    // it): the line ends are counted from there on only (one pass over the whole chunk to
+    // count them cost about 1 % of a month's audit).
+    let mut last_at = (0, 1);
     let mut have = rdr.read(&mut rec);
     while have {
         // Look one record ahead: the last record of a chunk may run on into the next chunk.
@@ -610,6 +614,7 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
             out.tail = Some(start);
             break;
         }
+        last_at = (start, rec.line);
         if out.header_skipped < skip {
             out.header_skipped += 1;
         } else {
@@ -630,8 +635,9 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
         out.rows.clear();
         out.header_skipped = 0;
     }
-    let counted = out.tail.map_or(bytes, |t| &bytes[..t]);
-    out.newlines = memchr::memchr_iter(b'\n', counted).count() as u64;
+    let end = out.tail.unwrap_or(bytes.len());
+    let (from, line) = if last_at.0 <= end { last_at } else { (0, 1) };
+    out.newlines = line - 1 + memchr::memchr_iter(b'\n', &bytes[from..end]).count() as u64;
     out
 }
 

@@ -39,6 +39,8 @@ pub struct Record<'a> {
     by_csv: bool,
     csv: ByteRecord,
     plain: &'a [u8],
+    /// `plain` as text, when the chunk it was cut from is valid UTF-8 as a whole.
+    plain_text: Option<&'a str>,
     spans: Vec<Span>,
     copy: Vec<u8>,
 }
@@ -51,10 +53,10 @@ impl Record<'_> {
 
     /// The record's fields.
     pub fn fields(&self) -> Fields<'_> {
-        if self.by_csv {
-            Fields::new(&self.csv)
-        } else {
-            Fields::of_line(self.plain, &self.copy, &self.spans)
+        match (self.by_csv, self.plain_text) {
+            (true, _) => Fields::new(&self.csv),
+            (false, Some(line)) => Fields::of_text_line(line, &self.copy, &self.spans),
+            (false, None) => Fields::of_line(self.plain, &self.copy, &self.spans),
         }
     }
 }
@@ -62,6 +64,9 @@ impl Record<'_> {
 /// Reads the records of `bytes` one by one.
 pub struct Records<'a> {
     bytes: &'a [u8],
+    /// `bytes` as text when they are valid UTF-8 (nearly always): checked once here, so that
+    /// a plain line, cut at its line end (an ASCII byte), is text without a check of its own.
+    text: Option<&'a str>,
     delimiter: u8,
     /// Plain lines are split here only with an ASCII delimiter: otherwise the line's UTF-8
     /// would not tell the fields'.
@@ -82,6 +87,7 @@ impl<'a> Records<'a> {
     pub fn new(bytes: &'a [u8], delimiter: u8) -> Self {
         Records {
             bytes,
+            text: simdutf8::basic::from_utf8(bytes).ok(),
             delimiter,
             fast: delimiter.is_ascii(),
             at: 0,
@@ -138,6 +144,9 @@ impl<'a> Records<'a> {
         let marks = &mut self.marks;
         marks.scan(rest, line.len(), d);
         rec.plain = line;
+        // Both ends are line boundaries (the chunk's start or just after a `\n`, and a `\n`):
+        // character boundaries of valid text, so `get` finds the line.
+        rec.plain_text = self.text.and_then(|t| t.get(self.at..self.at + line.len()));
         rec.spans.clear();
         rec.copy.clear();
         if d != b'"' && marks.structure(line.len()) {
@@ -477,7 +486,17 @@ mod tests {
         // mostly plain fields so both paths and their hand-overs are exercised.
         let mut rng = fastrand::Rng::with_seed(7);
         let alphabet: &[&[u8]] = &[
-            b"\"", b",", b";", b"\n", b"\r", b" ", b"\xc3", b"a", b"\"\"", b"\r\n",
+            b"\"",
+            b",",
+            b";",
+            b"\n",
+            b"\r",
+            b" ",
+            b"\xc3",
+            b"a",
+            b"\"\"",
+            b"\r\n",
+            "é".as_bytes(),
         ];
         let (mut fast_only, mut mixed) = (0, 0);
         for case in 0..6000 {
@@ -531,6 +550,39 @@ mod tests {
         assert!(
             fast_only > 300 && mixed > 300,
             "{fast_only} fast, {mixed} mixed"
+        );
+    }
+
+    #[test]
+    fn lines_of_a_valid_chunk_are_text_without_a_check_of_their_own() {
+        let line = "\"\"\"Jürgen\"\" <201>\",é,\"x\"\n";
+        let read = |bytes: &[u8]| {
+            let mut r = Records::new(bytes, b',');
+            let mut rec = Record::default();
+            let mut out = Vec::new();
+            while r.read(&mut rec) {
+                let f = rec.fields();
+                let texts: Vec<String> = (0..f.len()).map(|i| f.get(i).to_string()).collect();
+                out.push((rec.plain_text.is_some(), f.repaired(), texts));
+            }
+            out
+        };
+        let want = vec!["\"Jürgen\" <201>".to_string(), "é".into(), "x".into()];
+        let valid = read(format!("{line}{line}").as_bytes());
+        assert_eq!(valid, vec![(true, false, want.clone()); 2]);
+        // One invalid byte anywhere in the chunk: every line is checked on its own again, and
+        // only the damaged one is repaired.
+        let mut bytes = line.as_bytes().to_vec();
+        bytes.extend_from_slice(b"M\xfcller,2,3\n");
+        let mixed = read(&bytes);
+        assert_eq!(mixed[0], (false, false, want));
+        assert_eq!(
+            mixed[1],
+            (
+                false,
+                true,
+                vec!["M\u{fffd}ller".into(), "2".into(), "3".into()]
+            )
         );
     }
 
