@@ -18,8 +18,28 @@ impl FastTrim for str {
         match (b.first(), b.last()) {
             (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => self,
             (None, _) => self,
-            _ => self.trim(),
+            _ => trim_spaces_first(self),
         }
+    }
+}
+
+/// [`str::trim`], with ASCII spaces (the white space CDRs hold: the name before `<number>` in a
+/// caller id, padded columns) stripped by a byte loop first: `trim`'s generic character search
+/// cost about 64 instructions a row on the caller name alone. Spaces are white space and ASCII,
+/// so what is left trims to the same text, and the cuts fall on character boundaries.
+fn trim_spaces_first(s: &str) -> &str {
+    let b = s.as_bytes();
+    let (mut from, mut to) = (0, b.len());
+    while from < to && b[from] == b' ' {
+        from += 1;
+    }
+    while to > from && b[to - 1] == b' ' {
+        to -= 1;
+    }
+    let t = &s[from..to];
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => t,
+        _ => t.trim(),
     }
 }
 
@@ -90,6 +110,15 @@ mod tests {
             let s: String = (0..n)
                 .map(|_| alphabet[rng.usize(..alphabet.len())])
                 .collect();
+            assert_eq!(s.trim_fast(), s.trim(), "{s:?}");
+        }
+        // Runs of spaces next to other white space, as padded columns and caller ids hold.
+        let spaced = [
+            ' ', ' ', ' ', '\t', 'a', '"', '\u{a0}', 'é', '\u{3000}', '\r',
+        ];
+        for _ in 0..20_000 {
+            let n = rng.usize(0..9);
+            let s: String = (0..n).map(|_| spaced[rng.usize(..spaced.len())]).collect();
             assert_eq!(s.trim_fast(), s.trim(), "{s:?}");
         }
     }
