@@ -14,13 +14,20 @@ pub trait FastTrim {
 impl FastTrim for str {
     #[inline]
     fn trim_fast(&self) -> &str {
-        let b = self.as_bytes();
-        match (b.first(), b.last()) {
-            (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => self,
-            (None, _) => self,
-            _ => trim_spaces_first(self),
+        if self.is_empty() || graphic_ends(self) {
+            self
+        } else {
+            trim_spaces_first(self)
         }
     }
+}
+
+/// True when `s` starts and ends with a visible ASCII character (false when empty): no white
+/// space at either end to trim.
+#[inline]
+fn graphic_ends(s: &str) -> bool {
+    let b = s.as_bytes();
+    matches!((b.first(), b.last()), (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic())
 }
 
 /// [`str::trim`], with ASCII spaces (the white space CDRs hold: the name before `<number>` in a
@@ -37,9 +44,10 @@ fn trim_spaces_first(s: &str) -> &str {
         to -= 1;
     }
     let t = &s[from..to];
-    match (t.as_bytes().first(), t.as_bytes().last()) {
-        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => t,
-        _ => t.trim(),
+    if graphic_ends(t) {
+        t
+    } else {
+        t.trim()
     }
 }
 

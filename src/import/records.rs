@@ -61,14 +61,10 @@ impl Undoubled {
         self.bytes.clear();
     }
 
-    /// Bytes so far (of the text when `text` is the line's text).
+    /// Bytes so far: a line fills one of the two buffers, the other stays empty.
     #[inline]
-    fn len(&self, text: Option<&str>) -> usize {
-        if text.is_some() {
-            self.text.len()
-        } else {
-            self.bytes.len()
-        }
+    fn len(&self) -> usize {
+        self.text.len() + self.bytes.len()
     }
 
     /// Appends `line[a..b]`; `text`: the line as text, if it is. Every cut is next to a quote
@@ -93,12 +89,13 @@ impl Undoubled {
         }
     }
 
-    /// The bytes, of whichever buffer the line used.
+    /// The bytes, of whichever buffer the line filled.
     #[cfg(test)]
-    fn as_bytes(&self, text: Option<&str>) -> &[u8] {
-        match text {
-            Some(_) => self.text.as_bytes(),
-            None => &self.bytes,
+    fn as_bytes(&self) -> &[u8] {
+        if self.bytes.is_empty() {
+            self.text.as_bytes()
+        } else {
+            &self.bytes
         }
     }
 }
@@ -251,7 +248,7 @@ fn split_bytes(marks: &Marks, line: &[u8], d: u8, rec: &mut Record<'_>) -> Optio
             };
             if doubled || !tail.is_empty() {
                 let text = rec.plain_text;
-                let from = rec.copy.len(text);
+                let from = rec.copy.len();
                 // Inside the quotes, quotes come in pairs: keep the first of each.
                 let mut k = open;
                 while let Some(q) = quote(k).filter(|&q| q < close) {
@@ -261,7 +258,7 @@ fn split_bytes(marks: &Marks, line: &[u8], d: u8, rec: &mut Record<'_>) -> Optio
                 rec.copy.push(line, text, k, close);
                 rec.copy.push_ascii(text, tail);
                 rec.spans
-                    .push((from as u32 | IN_COPY, rec.copy.len(text) as u32));
+                    .push((from as u32 | IN_COPY, rec.copy.len() as u32));
             } else {
                 rec.spans.push((open as u32, close as u32));
             }
@@ -317,7 +314,7 @@ fn split_structured(marks: &Marks, line: &[u8], rec: &mut Record<'_>) {
                 // undoubling as `split_bytes`, but walking the pair marks: one helper for both
                 // (by quote marks, then the next pair found again) cost 47 instructions a row.
                 let text = rec.plain_text;
-                let from = rec.copy.len(text);
+                let from = rec.copy.len();
                 let mut k = open;
                 while pair < close {
                     rec.copy.push(line, text, k, pair + 1);
@@ -326,7 +323,7 @@ fn split_structured(marks: &Marks, line: &[u8], rec: &mut Record<'_>) {
                 }
                 rec.copy.push(line, text, k, close);
                 rec.spans
-                    .push((from as u32 | IN_COPY, rec.copy.len(text) as u32));
+                    .push((from as u32 | IN_COPY, rec.copy.len() as u32));
             } else {
                 rec.spans.push((open as u32, close as u32));
             }
@@ -512,7 +509,7 @@ mod tests {
                 let s = &rec.spans;
                 s.iter()
                     .map(|&s| {
-                        let copy = rec.copy.as_bytes(rec.plain_text);
+                        let copy = rec.copy.as_bytes();
                         super::super::fields::span(rec.plain, copy, s).to_vec()
                     })
                     .collect()
@@ -728,7 +725,7 @@ mod tests {
                     r.spans
                         .iter()
                         .map(|&s| {
-                            let copy = r.copy.as_bytes(r.plain_text);
+                            let copy = r.copy.as_bytes();
                             super::super::fields::span(&line, copy, s).to_vec()
                         })
                         .collect()
