@@ -177,10 +177,13 @@ fn rule_month(b: divan::Bencher, rule: &str) {
     b.bench(|| {
         let mut out = Vec::new();
         for (subject, range) in groups {
+            let calls = &table.calls[range.clone()];
+            let counted = Group::counted(calls, &ctx);
             let g = Group {
                 subject: *subject,
                 base: range.start,
-                calls: &table.calls[range.clone()],
+                calls,
+                counted: &counted,
             };
             r.check(&g, &ctx, &mut out);
         }

@@ -116,10 +116,13 @@ pub fn analyze_with(
                 allow,
                 history,
             };
+            let calls = &table.calls[range.clone()];
+            let counted = Group::counted(calls, &ctx);
             let g = Group {
                 subject: *subject,
                 base: range.start,
-                calls: &table.calls[range.clone()],
+                calls,
+                counted: &counted,
             };
             let mut out = Vec::new();
             for r in rules {

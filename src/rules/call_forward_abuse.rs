@@ -131,7 +131,7 @@ impl Rule for CallForwardAbuse {
         let min = self.s.min_risk.max(RiskTier::Elevated);
         let mut forwarded = Vec::new();
         let (mut risky, mut international) = (Vec::new(), Vec::new());
-        for (i, c) in g.external(ctx) {
+        for (i, c) in g.external() {
             if c.direction != Direction::Forwarded {
                 continue;
             }

@@ -209,7 +209,7 @@ impl Rule for ConcurrentCalls {
         // only calls sharing a linked id get a list, not every call.
         let mut legs: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
         let mut by_link: FxHashMap<&str, usize> = FxHashMap::default();
-        for (i, c) in g.external(ctx) {
+        for (i, c) in g.external() {
             if !c.is_connected() {
                 continue;
             }

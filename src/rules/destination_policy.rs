@@ -315,7 +315,7 @@ impl Rule for DestinationPolicy {
         };
         let home = ctx.config.site.country.code();
         let mut why: Vec<(usize, String)> = Vec::new();
-        for (i, c) in g.external(ctx) {
+        for (i, c) in g.external() {
             if let Some(n) = ctx.table.number_of(c) {
                 if let Some(w) = breach(&cls.class, n, home) {
                     why.push((i, w));

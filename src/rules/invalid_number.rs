@@ -109,7 +109,7 @@ impl Rule for InvalidNumber {
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let table = ctx.table;
         let hits: Vec<usize> = g
-            .external(ctx)
+            .external()
             .filter(|(_, c)| table.number_of(c).is_some_and(is_invalid_international))
             .map(|(i, _)| i)
             .collect();

@@ -137,7 +137,7 @@ impl Rule for LongDuration {
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let table = ctx.table;
         let long: Vec<usize> = g
-            .external(ctx)
+            .external()
             .filter(|(_, c)| {
                 let (_, limit) = self.class(table.number_of(c));
                 c.is_connected() && c.minutes() > limit

@@ -14,7 +14,7 @@ use crate::state::baseline::Baselines;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// Metadata.
@@ -109,7 +109,7 @@ struct Site {
     /// The period is long enough to judge anything.
     active: bool,
     /// Countries reached (answered) by any subject in the baseline.
-    countries: HashSet<String>,
+    countries: FxHashSet<String>,
 }
 
 impl Site {
@@ -254,7 +254,7 @@ impl Rule for NewDestination {
         }
         // The subject's own baseline: answered international calls before the cutoff, or in
         // the nightly history.
-        let mut known: HashSet<&str> = HashSet::new();
+        let mut known: FxHashSet<&str> = FxHashSet::default();
         if site.cutoff == i64::MIN {
             let label = ctx.table.subject_label(g.subject);
             if let Some(set) = ctx.history.and_then(|h| h.countries.get(&label)) {
@@ -270,7 +270,7 @@ impl Rule for NewDestination {
         }
         let episode = i64::from(self.s.episode_hours) * 3600;
         let mut new: BTreeMap<&str, (i64, Vec<usize>)> = BTreeMap::new();
-        for (i, c) in g.external(ctx).filter(|(_, c)| c.start >= site.cutoff) {
+        for (i, c) in g.external().filter(|(_, c)| c.start >= site.cutoff) {
             let Some(n) = ctx.table.number_of(c).filter(|n| judged(n)) else {
                 continue;
             };

@@ -90,7 +90,7 @@ impl Rule for OffHoursRule {
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let cal = &ctx.config.calendar;
         let mut why: Vec<(usize, OffHours)> = Vec::new();
-        for (i, c) in g.external(ctx) {
+        for (i, c) in g.external() {
             if let Some(reason) = cal.off_hours(c.start) {
                 why.push((i, reason));
             }

@@ -94,7 +94,7 @@ impl Rule for PremiumRate {
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let min = self.s.min_risk.max(RiskTier::Elevated);
         let hits: Vec<usize> = g
-            .external(ctx)
+            .external()
             .filter_map(|(i, c)| {
                 let n = ctx.table.number_of(c)?;
                 // Tier seconds: short calls to the less critical ranges are noise; any attempt

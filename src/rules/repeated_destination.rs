@@ -6,8 +6,8 @@ use crate::call::Call;
 use crate::number::normalize::Scope;
 use crate::number::risk::RiskTier;
 use crate::number::{NumberInfo, NumberKind};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// Metadata.
 pub static META: RuleMeta = RuleMeta {
@@ -148,8 +148,8 @@ impl Rule for RepeatedDestination {
             self.s.max_numbers_per_block.max(2)
         };
         // Calls per block, in start order.
-        let mut blocks: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
-        for (i, c) in g.external(ctx) {
+        let mut blocks: FxHashMap<&str, Vec<(usize, &str)>> = FxHashMap::default();
+        for (i, c) in g.external() {
             if let Some(n) = self.counted(ctx, c) {
                 blocks
                     .entry(block_of(&n.e164, self.s.block_digits))
@@ -170,7 +170,7 @@ impl Rule for RepeatedDestination {
             let starts: Vec<i64> = calls.iter().map(|&(i, _)| table.calls[i].start).collect();
             // Sliding 24 h window with per-number counts; every call of an exceeding window is
             // marked once (`done` only moves forward).
-            let mut counts: HashMap<&str, usize> = HashMap::new();
+            let mut counts: FxHashMap<&str, usize> = FxHashMap::default();
             let mut marked = vec![false; calls.len()];
             let (mut lo, mut done) = (0usize, 0usize);
             // (position, calls, numbers) of every exceeding window, by its last call.
@@ -236,7 +236,7 @@ impl RepeatedDestination {
         let currency = &ctx.config.site.currency;
         let idx: Vec<usize> = ep.iter().map(|&p| calls[p].0).collect();
         let t = Totals::of(table, &idx);
-        let mut per_number: HashMap<&str, usize> = HashMap::new();
+        let mut per_number: FxHashMap<&str, usize> = FxHashMap::default();
         for &p in ep {
             *per_number.entry(calls[p].1).or_default() += 1;
         }

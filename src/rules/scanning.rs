@@ -198,7 +198,7 @@ impl Rule for Scanning {
             .calls
             .iter()
             .enumerate()
-            .filter(|(_, c)| considered(ctx, c) && self.is_attempt(c))
+            .filter(|(_, c)| self.is_attempt(c) && considered(ctx, c))
             .map(|(i, _)| g.base + i)
             .collect();
         let min_attempts = self.s.min_attempts.max(2);

@@ -5,7 +5,6 @@ use super::{finding, money, Context, Finding, Grade, Group, Rule, RuleMeta, Seve
 use crate::calendar::date_of_day;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Metadata.
 pub static META: RuleMeta = RuleMeta {
@@ -86,14 +85,21 @@ impl SpendingLimit {
     }
 }
 
-/// A month's bucket, and the day (date and day number) its budget was passed.
-type Month = (Bucket, Option<(NaiveDate, i64)>);
-
 /// Cost and costed calls of one period.
 #[derive(Default)]
 struct Bucket {
     cost: f64,
     calls: Vec<usize>,
+}
+
+/// A month's sum: its year and month, cost, calls (positions in the day-sorted costed calls)
+/// and, once its budget was passed, that day (date and its calls' positions).
+struct MonthSum {
+    year: i32,
+    month: u32,
+    cost: f64,
+    calls: std::ops::Range<usize>,
+    passed: Option<(NaiveDate, std::ops::Range<usize>)>,
 }
 
 impl Rule for SpendingLimit {
@@ -103,12 +109,11 @@ impl Rule for SpendingLimit {
 
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let cal = &ctx.config.calendar;
-        // BTreeMap, not a run over sorted calls: in zones that move clocks back across
-        // midnight the local date of calls sorted by UTC is not monotonic.
-        // Keyed by day number: the local day of every costed call is asked here, and the
-        // calendar's memoized offset is several times cheaper than a chrono date.
-        let mut days: BTreeMap<i64, Bucket> = BTreeMap::new();
-        for (i, _) in g.external(ctx) {
+        // (local day number, table index, cost) of every costed call. Keyed by day number:
+        // the local day of every costed call is asked here, and the calendar's memoized
+        // offset is several times cheaper than a chrono date.
+        let mut costed: Vec<(i64, usize, f64)> = Vec::new();
+        for (i, _) in g.external() {
             let cost = ctx.table.cost(i);
             if cost <= 0.0 || !cost.is_finite() {
                 continue;
@@ -116,55 +121,86 @@ impl Rule for SpendingLimit {
             let Some(day) = cal.local_day(ctx.table.calls[i].start) else {
                 continue;
             };
-            let b = days.entry(day).or_default();
-            b.cost += cost;
-            b.calls.push(i);
+            costed.push((day, i, cost));
         }
-        if days.is_empty() {
+        if costed.is_empty() {
             return;
         }
-        let mut months: BTreeMap<(i32, u32), Month> = BTreeMap::new();
-        for (&n, b) in &days {
-            let Some(day) = date_of_day(n) else { continue };
-            let m = months.entry((day.year(), day.month())).or_default();
-            m.0.cost += b.cost;
-            m.0.calls.extend_from_slice(&b.calls);
-            if m.1.is_none() && m.0.cost > self.s.max_per_month + 1e-9 {
-                m.1 = Some((day, n));
+        // Sorted by day, not taken as runs of the calls as they come: in zones that move
+        // clocks back across midnight the local date of calls sorted by UTC is not monotonic.
+        // Stable, so a day's calls stay in start order (and its sums add up in that order);
+        // the calls come nearly sorted, so this is about one pass. (A map of days with a list
+        // of calls each cost an allocation per day and subject.)
+        costed.sort_by_key(|&(day, _, _)| day);
+        let calls_of = |r: std::ops::Range<usize>| -> Vec<usize> {
+            costed[r].iter().map(|&(_, i, _)| i).collect()
+        };
+        // Days in order; a month's days follow each other, so months are runs of days too.
+        let mut months: Vec<MonthSum> = Vec::new();
+        let mut at = 0;
+        while at < costed.len() {
+            let n = costed[at].0;
+            let mut end = at;
+            let mut cost = 0.0;
+            while end < costed.len() && costed[end].0 == n {
+                cost += costed[end].2;
+                end += 1;
             }
-            if b.cost > self.s.max_per_day + 1e-9 {
+            let range = at..end;
+            at = end;
+            let Some(day) = date_of_day(n) else { continue };
+            let (year, month) = (day.year(), day.month());
+            match months.last_mut() {
+                Some(m) if (m.year, m.month) == (year, month) => m.calls.end = range.end,
+                _ => months.push(MonthSum {
+                    year,
+                    month,
+                    cost: 0.0,
+                    calls: range.clone(),
+                    passed: None,
+                }),
+            }
+            let m = months.last_mut().expect("the day's month");
+            m.cost += cost;
+            if m.passed.is_none() && m.cost > self.s.max_per_month + 1e-9 {
+                m.passed = Some((day, range.clone()));
+            }
+            if cost > self.s.max_per_day + 1e-9 {
                 let reason = format!(
                     "est. {} spent on {} (site time), limit {} a day: {:.1}x",
-                    money(b.cost, &ctx.config.site.currency),
+                    money(cost, &ctx.config.site.currency),
                     day.format("%a %Y-%m-%d"),
                     money(self.s.max_per_day, &ctx.config.site.currency),
-                    b.cost / self.s.max_per_day.max(f64::EPSILON),
+                    cost / self.s.max_per_day.max(f64::EPSILON),
                 );
-                self.emit(g, ctx, "day", b, self.s.max_per_day, reason, out);
+                let b = Bucket {
+                    cost,
+                    calls: calls_of(range),
+                };
+                self.emit(g, ctx, "day", &b, self.s.max_per_day, reason, out);
             }
         }
-        for ((y, m), (b, crossed)) in &months {
-            let Some((crossed, crossed_day)) = crossed else {
+        for m in months {
+            let Some((passed, passed_calls)) = m.passed else {
                 continue;
             };
-            let month = Totals::of(ctx.table, &b.calls);
+            let month = Totals::of(ctx.table, &calls_of(m.calls));
             let reason = format!(
-                "est. {} spent in {y}-{m:02} (site time; {} calls, {:.0} min), limit {} a month: {:.1}x; limit passed on {}",
-                money(b.cost, &ctx.config.site.currency),
+                "est. {} spent in {}-{:02} (site time; {} calls, {:.0} min), limit {} a month: {:.1}x; limit passed on {}",
+                money(m.cost, &ctx.config.site.currency),
+                m.year,
+                m.month,
                 month.calls,
                 month.minutes,
                 money(self.s.max_per_month, &ctx.config.site.currency),
-                b.cost / self.s.max_per_month.max(f64::EPSILON),
-                crossed.format("%Y-%m-%d"),
+                m.cost / self.s.max_per_month.max(f64::EPSILON),
+                passed.format("%Y-%m-%d"),
             );
             // The finding holds the calls of the day the budget was passed, not the whole
             // month: that is when it happened and what to look at first; graded on the month.
             let day = Bucket {
-                cost: b.cost,
-                calls: days
-                    .get(crossed_day)
-                    .map(|d| d.calls.clone())
-                    .unwrap_or_default(),
+                cost: m.cost,
+                calls: calls_of(passed_calls),
             };
             self.emit(g, ctx, "month", &day, self.s.max_per_month, reason, out);
         }

@@ -135,7 +135,7 @@ impl Rule for UnknownSource {
             return;
         }
         let hits: Vec<usize> = g
-            .external(ctx)
+            .external()
             .filter(|(_, c)| {
                 c.direction == Direction::Outbound
                     || (self.s.relay && kind == SubjectKind::Trunk && is_relay(table, c))

@@ -97,7 +97,7 @@ impl Rule for Volume {
     }
 
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-        let ext: Vec<usize> = g.external(ctx).map(|(i, _)| i).collect();
+        let ext: Vec<usize> = g.external().map(|(i, _)| i).collect();
         if ext.is_empty() {
             return;
         }

@@ -105,7 +105,7 @@ impl Rule for VolumeAnomaly {
         }
         // External calls per clock hour (calls are sorted by start).
         let mut hours: Vec<(i64, Vec<usize>)> = Vec::new();
-        for (i, c) in g.external(ctx) {
+        for (i, c) in g.external() {
             let h = hour_of(c.start);
             match hours.last_mut() {
                 Some((last, v)) if *last == h => v.push(i),

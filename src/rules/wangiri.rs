@@ -11,8 +11,8 @@ use crate::call::{Call, CallTable, Direction, Disposition};
 use crate::number::risk::RiskTier;
 use crate::number::{NumberInfo, NumberKind};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Metadata.
@@ -103,7 +103,7 @@ impl Default for Settings {
 #[derive(Debug, Default)]
 struct Index {
     /// Caller E.164 -> starts of its missed calls, sorted.
-    by_number: HashMap<String, Vec<i64>>,
+    by_number: FxHashMap<String, Vec<i64>>,
     /// All their starts, sorted.
     all: Vec<i64>,
 }
@@ -196,7 +196,7 @@ impl Rule for Wangiri {
         let window = i64::from(self.s.callback_hours) * HOUR;
         // Callbacks: outbound calls to a number that rang once shortly before.
         let mut callbacks = Vec::new();
-        for (i, c) in g.external(ctx) {
+        for (i, c) in g.external() {
             if c.direction != Direction::Outbound {
                 continue;
             }
