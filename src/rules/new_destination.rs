@@ -12,7 +12,7 @@ use crate::number::risk::RiskTier;
 use crate::number::{country_label, NumberInfo};
 use crate::state::baseline::Baselines;
 use rayon::prelude::*;
-use rustc_hash::FxHashSet;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -108,27 +108,74 @@ struct Site {
     cutoff: i64,
     /// The period is long enough to judge anything.
     active: bool,
-    /// Countries reached (answered) by any subject in the baseline.
-    countries: FxHashSet<String>,
+    /// The country id of each number ([`CallTable::numbers`] index) the rule judges
+    /// (international with a known country), [`NO_COUNTRY`] for the others. Countries are
+    /// compared as ids: as strings, hashing one for every call was most of this rule's work.
+    country_of: Vec<u32>,
+    /// Country ids by name: the countries of the run's numbers.
+    ids: FxHashMap<String, u32>,
+    /// By country id: reached (answered) by any subject in the baseline.
+    reached: Vec<bool>,
 }
+
+/// The country id of a number the rule does not judge.
+const NO_COUNTRY: u32 = u32::MAX;
 
 impl Site {
     /// With nightly history at least `learn_days` long, the history is the baseline and every
     /// call of the run is judged; otherwise the first `learn_days` of the period teach.
     fn of(table: &CallTable, learn_days: u32, history: Option<&Baselines>) -> Site {
+        // Country ids in order of the numbers, so runs number them alike.
+        let mut ids: FxHashMap<String, u32> = FxHashMap::default();
+        let country_of: Vec<u32> = table
+            .numbers
+            .iter()
+            .map(|n| {
+                if !judged(n) {
+                    return NO_COUNTRY;
+                }
+                let next = ids.len() as u32;
+                *ids.entry(n.country.clone()).or_insert(next)
+            })
+            .collect();
+        let mut reached = vec![false; ids.len()];
         if let Some(h) = history.filter(|h| h.history_weeks * 7.0 >= f64::from(learn_days)) {
+            for name in h.countries.values().flatten() {
+                if let Some(&id) = ids.get(name) {
+                    reached[id as usize] = true;
+                }
+            }
             return Site {
                 cutoff: i64::MIN,
                 active: true,
-                countries: h.countries.values().flatten().cloned().collect(),
+                country_of,
+                ids,
+                reached,
             };
         }
-        // Two passes over every call, on all cores; the countries are collected as number ids
-        // (a few thousand distinct) and named at the end, not as a string per call.
-        let (first, last) = table.calls.par_iter().map(|c| (c.start, c.start)).reduce(
-            || (i64::MAX, i64::MIN),
-            |(a, b), (c, d)| (a.min(c), b.max(d)),
-        );
+        // One pass over every call, on all cores: the period's first and last start, and
+        // each number's first answered external call (by number id: a few thousand distinct),
+        // which was reached in the baseline when that call started before the cutoff. (A
+        // second pass for the numbers once the cutoff was known read all the calls again.)
+        // Learning, not counting: every external call teaches, allow-listed or not, so the
+        // baseline does not depend on which subject's allow list computed it first.
+        let numbers = table.numbers.len();
+        let none = || (i64::MAX, i64::MIN, vec![i64::MAX; numbers]);
+        let (first, last, earliest) = table
+            .calls
+            .par_iter()
+            .fold(none, |(first, last, mut earliest), c| {
+                if c.direction.is_external_out() && c.is_connected() {
+                    if let Some(e) = earliest.get_mut(c.number as usize) {
+                        *e = (*e).min(c.start);
+                    }
+                }
+                (first.min(c.start), last.max(c.start), earliest)
+            })
+            .reduce(none, |(a, b, mut x), (c, d, y)| {
+                x.iter_mut().zip(y).for_each(|(x, y)| *x = (*x).min(y));
+                (a.min(c), b.max(d), x)
+            });
         let (first, last) = if table.calls.is_empty() {
             (0, 0)
         } else {
@@ -136,25 +183,27 @@ impl Site {
         };
         let learn = i64::from(learn_days) * 86_400;
         let cutoff = first.saturating_add(learn);
-        // Learning, not counting: every external call teaches, allow-listed or not, so the
-        // baseline does not depend on which subject's allow list computed it first.
-        let reached: FxHashSet<NumId> = table
-            .calls
-            .par_iter()
-            .filter(|c| c.start < cutoff && c.direction.is_external_out() && c.is_connected())
-            .map(|c| c.number)
-            .collect();
-        let countries = reached
-            .into_iter()
-            .filter_map(|id| table.numbers.get(id as usize))
-            .filter(|n| judged(n))
-            .map(|n| n.country.clone())
-            .collect();
+        let by_number = earliest.into_iter().map(|start| start < cutoff);
+        for (&id, seen) in country_of.iter().zip(by_number) {
+            if seen && id != NO_COUNTRY {
+                reached[id as usize] = true;
+            }
+        }
         Site {
             cutoff,
             active: !table.calls.is_empty() && last.saturating_sub(first) >= 2 * learn,
-            countries,
+            country_of,
+            ids,
+            reached,
         }
+    }
+
+    /// The country id of a call's destination, if the rule judges it.
+    fn country(&self, number: NumId) -> Option<u32> {
+        self.country_of
+            .get(number as usize)
+            .copied()
+            .filter(|&id| id != NO_COUNTRY)
     }
 }
 
@@ -254,35 +303,40 @@ impl Rule for NewDestination {
         }
         // The subject's own baseline: answered international calls before the cutoff, or in
         // the nightly history.
-        let mut known: FxHashSet<&str> = FxHashSet::default();
+        // By country id.
+        let mut known = vec![false; site.reached.len()];
         if site.cutoff == i64::MIN {
             let label = ctx.table.subject_label(g.subject);
             if let Some(set) = ctx.history.and_then(|h| h.countries.get(&label)) {
-                known.extend(set.iter().map(String::as_str));
+                for id in set.iter().filter_map(|name| site.ids.get(name)) {
+                    known[*id as usize] = true;
+                }
             }
         }
         for c in g.calls.iter().take_while(|c| c.start < site.cutoff) {
             if c.direction.is_external_out() && c.is_connected() {
-                if let Some(n) = ctx.table.number_of(c).filter(|n| judged(n)) {
-                    known.insert(n.country.as_str());
+                if let Some(id) = site.country(c.number) {
+                    known[id as usize] = true;
                 }
             }
         }
         let episode = i64::from(self.s.episode_hours) * 3600;
-        let mut new: BTreeMap<&str, (i64, Vec<usize>)> = BTreeMap::new();
+        // By country name (the report's order): first start, calls, whether the site knew it.
+        let mut new: BTreeMap<&str, (i64, Vec<usize>, bool)> = BTreeMap::new();
         for (i, c) in g.external().filter(|(_, c)| c.start >= site.cutoff) {
-            let Some(n) = ctx.table.number_of(c).filter(|n| judged(n)) else {
+            let Some(id) = site.country(c.number) else {
                 continue;
             };
-            if known.contains(n.country.as_str()) {
+            let reached = site.reached[id as usize];
+            if known[id as usize] || (!self.s.per_subject && reached) {
                 continue;
             }
-            if !self.s.per_subject && site.countries.contains(&n.country) {
+            let Some(n) = ctx.table.number_of(c) else {
                 continue;
-            }
+            };
             let e = new
                 .entry(n.country.as_str())
-                .or_insert_with(|| (c.start, Vec::new()));
+                .or_insert_with(|| (c.start, Vec::new(), reached));
             // The first call always belongs (even with episode_hours = 0).
             if e.1.is_empty() || c.start < e.0.saturating_add(episode) {
                 e.1.push(i);
@@ -290,7 +344,7 @@ impl Rule for NewDestination {
         }
         let currency = &ctx.config.site.currency;
         let cal = &ctx.config.calendar;
-        for (country, (_, calls)) in new {
+        for (country, (_, calls, reached)) in new {
             let t = Totals::of(ctx.table, &calls);
             let (mut max_rate, mut max_risk, mut off) = (0.0f64, RiskTier::None, false);
             for &i in &calls {
@@ -302,7 +356,7 @@ impl Rule for NewDestination {
                 off |= c.is_connected() && cal.off_hours(c.start).is_some();
             }
             let e = Episode {
-                site_new: !site.countries.contains(country),
+                site_new: !reached,
                 risky: max_risk >= RiskTier::High || max_rate >= self.s.high_rate,
                 long: t.minutes >= self.s.long_minutes,
                 answered_off_hours: off,
@@ -370,6 +424,6 @@ mod tests {
     #[test]
     fn empty_table_is_cold() {
         let s = Site::of(&CallTable::new(), 7, None);
-        assert!(!s.active && s.countries.is_empty());
+        assert!(!s.active && s.reached.is_empty() && s.country_of.is_empty());
     }
 }

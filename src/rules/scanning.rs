@@ -212,10 +212,6 @@ impl Rule for Scanning {
         }
         let window = i64::from(self.s.window_minutes.max(1)) * 60;
         let starts: Vec<i64> = att.iter().map(|&i| table.calls[i].start).collect();
-        let nums: Vec<Option<(usize, u64)>> = att
-            .iter()
-            .map(|&i| digits_of(table.number_of(&table.calls[i])))
-            .collect();
         let mut marked = vec![false; att.len()];
         // Bursts: two pointers over starts; every attempt of a window that reaches the limit is
         // marked, each at most once (`done` only moves forward), so this stays linear.
@@ -241,7 +237,11 @@ impl Rule for Scanning {
                 if run.len() < min_seq {
                     continue;
                 }
-                let run_nums: Vec<_> = run.iter().map(|&p| nums[p]).collect();
+                // Digits only for runs long enough to be a sequence.
+                let run_nums: Vec<_> = run
+                    .iter()
+                    .map(|&p| digits_of(table.number_of(&table.calls[att[p]])))
+                    .collect();
                 for k in sequential(&run_nums, self.s.max_step.max(1), min_seq) {
                     seq_marked[run[k]] = true;
                     marked[run[k]] = true;
