@@ -55,6 +55,15 @@ pub struct IdStore {
 }
 
 impl IdStore {
+    /// An empty store with room for `bytes` bytes of ids (a parsed chunk's store, sized for
+    /// its rows: grown from empty, it was copied as it doubled).
+    pub fn with_capacity(bytes: usize) -> Self {
+        IdStore {
+            bytes: Vec::with_capacity(bytes),
+            records: 0,
+        }
+    }
+
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
