@@ -166,13 +166,10 @@ fn excesses(
         if count <= floor {
             // Within every limit, whenever it is. Most calls of a subject overlap no other,
             // and asking the calendar about each was most of this rule's work. No excess is
-            // in progress here (the ends that brought the count this low closed it); it would
-            // end as below. `close_threshold` is read only while an excess is in progress,
-            // and the start that begins the next one sets it first.
-            if let Some(mut x) = cur.take() {
-                x.to = start;
-                out.push(x);
-            }
+            // in progress here: the ends that brought the count this low closed it (every
+            // limit is at least `floor`). `close_threshold` is read only while an excess is
+            // in progress, and the start that begins the next one sets it first.
+            debug_assert!(cur.is_none(), "an excess open at {count} calls");
             continue;
         }
         let (lim, off) = limit(start);
