@@ -124,8 +124,8 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// One imported row of a chunk, its strings as ids: [`EMPTY`], a handle of [`Ctx::known`]
-/// (below [`LOCAL`]), or `LOCAL |` an id in the chunk's own table.
+/// One imported row of a chunk, its strings as [`EMPTY`] or their places among the chunk's
+/// queued strings, whose ids are [`Chunk::resolved`].
 struct Row {
     core: Core,
     strings: Handles<u32>,
@@ -139,6 +139,11 @@ struct Row {
 struct Chunk {
     /// Strings not in [`Ctx::known`], in order of first use.
     strings: Rodeo<Spur, FxBuildHasher>,
+    /// The id of each queued string (see [`Pending::resolve`]): a handle of [`Ctx::known`]
+    /// (below [`LOCAL`]), or `LOCAL |` an id in `strings`. Rows keep the places and the
+    /// commit looks the ids up here: writing every row's ids back after the lookups was a
+    /// pass of its own over the rows, about 150 instructions a row.
+    resolved: Vec<u32>,
     /// Call ids of the chunk's rows.
     ids: IdStore,
     rows: Vec<Row>,
@@ -522,10 +527,12 @@ fn commit(
         .strings()
         .map(|s| builder.table.strings.intern(s))
         .collect();
-    let sym = |id: u32| {
-        if id == EMPTY {
-            Sym::EMPTY
-        } else if id & LOCAL != 0 {
+    let sym = |place: u32| {
+        if place == EMPTY {
+            return Sym::EMPTY;
+        }
+        let id = chunk.resolved[place as usize];
+        if id & LOCAL != 0 {
             map[(id & !LOCAL) as usize]
         } else {
             // The table only grows, so a handle of its earlier copy is valid in it.
@@ -574,6 +581,7 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
         // Call ids are kept apart (`ids`), so the strings here repeat: numbers, channels,
         // names and contexts, a few thousand in a chunk.
         strings: Rodeo::with_hasher(FxBuildHasher),
+        resolved: Vec::new(),
         // An Asterisk row of about 250 bytes holds two ids of about 14 bytes each.
         ids: IdStore::with_capacity(bytes.len() / 8),
         rows: Vec::with_capacity(bytes.len() / 200),
@@ -623,13 +631,8 @@ fn parse_chunk(bytes: &[u8], skip: usize, last: bool, ctx: &Ctx<'_>) -> Chunk {
         }
         std::mem::swap(&mut rec, &mut next);
     }
-    // Rows hold their strings' places in `pending` until now.
-    let ids = pending.resolve(ctx.known, &mut out.strings);
-    for r in &mut out.rows {
-        r.strings = r
-            .strings
-            .map(|i| if i == EMPTY { EMPTY } else { ids[i as usize] });
-    }
+    // Rows hold their strings' places in `pending`.
+    out.resolved = pending.resolve(ctx.known, &mut out.strings);
     if out.header_skipped < skip && !last {
         // The header runs on past this chunk: read it again with the next one.
         out.tail = Some(0);
