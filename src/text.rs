@@ -51,6 +51,43 @@ fn trim_spaces_first(s: &str) -> &str {
     }
 }
 
+/// The bytes of `b` (at most 8) as one word, the first byte lowest, zero-padded above. Built
+/// from whole-word loads (overlapping where the length is not 4 or 8), not by copying into a
+/// padded buffer: that copy's length varies, so it became a `memcpy` call.
+///
+/// # Panics
+/// When `b` is longer than 8 bytes.
+#[inline(always)]
+pub fn le_word(b: &[u8]) -> u64 {
+    let n = b.len();
+    match n {
+        0 => 0,
+        1..=3 => b.iter().rev().fold(0, |w, &c| w << 8 | u64::from(c)),
+        4..=7 => {
+            let head = u64::from(u32::from_le_bytes(b[..4].try_into().expect("4 bytes")));
+            let tail = u64::from(u32::from_le_bytes(b[n - 4..].try_into().expect("4 bytes")));
+            head | tail << (8 * (n - 4))
+        }
+        _ => u64::from_le_bytes(b.try_into().expect("at most 8 bytes")),
+    }
+}
+
+/// A word of bytes (as [`le_word`] makes them) with every ASCII capital letter made small, all
+/// eight bytes at once; other bytes, non-ASCII ones included, stay as they are.
+#[inline]
+pub fn ascii_lower_word(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Each byte's low seven bits plus a constant sets the byte's high bit exactly when those
+    // bits are at least `A` (at least `[`); a byte of at most 0x7F plus at most 0x3F carries
+    // into no other byte. Bytes with their own high bit set are not ASCII: left out.
+    let low7 = w & (0x7F * ONES);
+    let from_a = low7 + u64::from(0x80 - b'A') * ONES;
+    let past_z = low7 + u64::from(0x80 - b'Z' - 1) * ONES;
+    let capitals = from_a & !past_z & !w & (0x80 * ONES);
+    // 0x80 >> 2 is 0x20, the bit that makes a capital small.
+    w | capitals >> 2
+}
+
 /// `s.split_once(sep)` for an ASCII separator, by a plain byte scan: channel names are a few
 /// bytes long, too short for the generic character search to pay off. Cutting at an ASCII byte
 /// always lands on a character boundary.
@@ -72,6 +109,30 @@ mod tests {
                 assert_eq!(split_ascii(s, sep), s.split_once(sep as char), "{s:?}");
             }
         }
+    }
+
+    #[test]
+    fn words_hold_the_bytes_and_lower_only_capitals() {
+        // Every byte value at every place of words of every length, beside random bytes.
+        let mut rng = fastrand::Rng::with_seed(8);
+        for n in 0..=8usize {
+            for at in 0..n {
+                for v in 0..=255u8 {
+                    let mut b: Vec<u8> = (0..n).map(|_| rng.u8(..)).collect();
+                    b[at] = v;
+                    let mut padded = [0u8; 8];
+                    padded[..n].copy_from_slice(&b);
+                    assert_eq!(le_word(&b), u64::from_le_bytes(padded), "{b:?}");
+                    let lower: Vec<u8> = padded.iter().map(u8::to_ascii_lowercase).collect();
+                    assert_eq!(
+                        ascii_lower_word(le_word(&b)).to_le_bytes().to_vec(),
+                        lower,
+                        "{b:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(le_word(b""), 0);
     }
 
     #[test]

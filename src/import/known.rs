@@ -58,14 +58,7 @@ impl Short {
         // load), not by copying into a padded buffer: that copy's length varies, so it became
         // a `memcpy` call a field, which cost more than the lookup saved.
         let (lo, hi) = match n {
-            0 => (0, 0),
-            1..=3 => (b.iter().rev().fold(0, |w, &c| w << 8 | u64::from(c)), 0),
-            4..=7 => {
-                let head = u64::from(u32::from_le_bytes(b[..4].try_into().expect("4 bytes")));
-                let tail = u64::from(u32::from_le_bytes(b[n - 4..].try_into().expect("4 bytes")));
-                (head | tail << (8 * (n - 4)), 0)
-            }
-            8 => (u64::from_le_bytes(b.try_into().expect("8 bytes")), 0),
+            0..=8 => (crate::text::le_word(b), 0),
             9..=INLINE => {
                 let head = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
                 let tail = u64::from_le_bytes(b[n - 8..].try_into().expect("8 bytes"));

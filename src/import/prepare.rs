@@ -50,18 +50,24 @@ pub const FIELDS: usize = 11;
 impl<T: Copy> Handles<T> {
     /// Maps every field with `f`, visiting them in interning order.
     pub fn map<U>(&self, mut f: impl FnMut(T) -> U) -> Handles<U> {
+        self.map_at(|_, x| f(x))
+    }
+
+    /// [`Handles::map`], telling `f` each field's place (`0..FIELDS`, the same place for a
+    /// field in every row, whether the row has a caller or not).
+    pub fn map_at<U>(&self, mut f: impl FnMut(usize, T) -> U) -> Handles<U> {
         Handles {
-            dialled: f(self.dialled),
-            destination: f(self.destination),
-            caller: self.caller.map(&mut f),
-            subject: f(self.subject),
-            src: f(self.src),
-            caller_name: f(self.caller_name),
-            channel: f(self.channel),
-            dst_channel: f(self.dst_channel),
-            trunk: f(self.trunk),
-            context: f(self.context),
-            account: f(self.account),
+            dialled: f(0, self.dialled),
+            destination: f(1, self.destination),
+            caller: self.caller.map(|c| f(2, c)),
+            subject: f(3, self.subject),
+            src: f(4, self.src),
+            caller_name: f(5, self.caller_name),
+            channel: f(6, self.channel),
+            dst_channel: f(7, self.dst_channel),
+            trunk: f(8, self.trunk),
+            context: f(9, self.context),
+            account: f(10, self.account),
         }
     }
 }
