@@ -218,7 +218,7 @@ impl Rule for ConcurrentCalls {
 
     fn check(&self, g: &Group<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         // Answered calls only; rows of one linkedid are one call spanning all of them.
-        let mut slots: Vec<Slot> = Vec::new();
+        let mut slots: Vec<Slot> = Vec::with_capacity(g.counted.len());
         // The legs after a slot's first, by that first row (which survives the sort below):
         // only calls sharing a linked id get a list, not every call.
         let mut legs: FxHashMap<usize, Vec<usize>> = FxHashMap::default();

