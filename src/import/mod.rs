@@ -924,10 +924,23 @@ pub fn excerpt(s: &str) -> String {
 
 /// An optional wall-clock time field (empty is `None`); the error names the field and the shape
 /// the format writes.
+///
+/// Inlined into the importers: the fixed shape (`YYYY-MM-DD HH:MM:SS`, every Asterisk start,
+/// answer and end) and an empty field are answered here, and only other fields pay a call
+/// returning its `Result` through memory (three a row cost about as much as reading the
+/// digits).
+#[inline]
 pub fn wall_clock(s: &str, what: &str, shape: &str) -> Result<Option<Stamp>, String> {
-    if let Some(t) = crate::timeconv::parse_fixed19(s) {
-        return Ok(Some(Stamp::Local(t)));
+    match crate::timeconv::parse_fixed19(s) {
+        Some(t) => Ok(Some(Stamp::Local(t))),
+        None if s.is_empty() => Ok(None),
+        None => wall_clock_general(s, what, shape),
     }
+}
+
+/// [`wall_clock`] of a field that is not of the fixed shape.
+#[inline(never)]
+fn wall_clock_general(s: &str, what: &str, shape: &str) -> Result<Option<Stamp>, String> {
     let t = s.trim_fast();
     if t.is_empty() {
         return Ok(None);
@@ -961,14 +974,7 @@ pub fn asterisk_timing(
     duration: &str,
     billsec: &str,
 ) -> Result<Timing, String> {
-    // The fixed shape first, here: through `wall_clock` alone each of the three fields cost
-    // a call returning its `Result` through memory.
-    let ts = |s: &str, what: &str| match crate::timeconv::parse_fixed19(s) {
-        Some(t) => Ok(Some(Stamp::Local(t))),
-        // An unanswered call's empty answer time.
-        None if s.is_empty() => Ok(None),
-        None => wall_clock(s, what, "YYYY-MM-DD HH:MM:SS"),
-    };
+    let ts = |s: &str, what: &str| wall_clock(s, what, "YYYY-MM-DD HH:MM:SS");
     let start = ts(start, "start")?.ok_or("start time is empty")?;
     let answer = ts(answer, "answer")?;
     let end = ts(end, "end")?;
