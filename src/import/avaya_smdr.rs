@@ -380,7 +380,7 @@ mod tests {
         let e = AvayaSmdr.parse(&f, &Layout::default()).unwrap_err();
         assert!(e.contains("Party2Device"), "{e}");
         let (fixed, how) = crate::import::repair(&AvayaSmdr, &Layout::default(), &f).unwrap();
-        assert!(how.contains("column 13"), "{how}");
+        assert!(how.to_string().contains("column 13"), "{how}");
         assert_eq!(Fields::new(&fixed).get(P1_NAME), "Bloggs, Joe");
         // Both names with commas: two surplus fields, no single reading.
         let line = line.replace("LINE 5.1", "LINE 5, 1");

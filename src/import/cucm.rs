@@ -57,6 +57,29 @@ const REQUIRED: &[&str] = &[
     "destdevicename",
 ];
 
+/// The columns a row is read from (found once per file: [`Layout::with_slots`]).
+static COLUMNS: [&str; 19] = [
+    "cdrrecordtype",
+    "datetimeorigination",
+    "datetimeconnect",
+    "datetimedisconnect",
+    "duration",
+    "origcause_value",
+    "destcause_value",
+    "callingpartynumber",
+    "originalcalledpartynumber",
+    "finalcalledpartynumber",
+    "outpulsedcalledpartynumber",
+    "origdevicename",
+    "destdevicename",
+    "origcalledpartyredirectreason",
+    "lastredirectredirectreason",
+    "callingpartyunicodeloginuserid",
+    "authcodedescription",
+    "clientmattercode",
+    "globalcallid_callid",
+];
+
 /// Column names by lower-cased name; `None` unless every required column is there.
 fn layout_of(records: &[Vec<String>]) -> Option<Layout> {
     let header = records.first()?;
@@ -66,10 +89,13 @@ fn layout_of(records: &[Vec<String>]) -> Option<Layout> {
         .get(1)
         .and_then(|r| r.first())
         .is_some_and(|t| t.trim().eq_ignore_ascii_case("INTEGER"));
-    Some(Layout {
-        header_rows: if types { 2 } else { 1 },
-        ..layout
-    })
+    Some(
+        Layout {
+            header_rows: if types { 2 } else { 1 },
+            ..layout
+        }
+        .with_slots(&COLUMNS),
+    )
 }
 
 /// An epoch-seconds field; 0 (never happened) is `None`.
@@ -248,8 +274,9 @@ impl Format for Cucm {
     }
 
     fn parse<'a>(&self, f: &'a Fields<'a>, layout: &Layout) -> Result<RawRow<'a>, String> {
-        let col = |name: &str| layout.columns.get(name).map(|&i| f.get(i)).unwrap_or("");
-        match col("cdrrecordtype").trim() {
+        let [cdrrecordtype, datetimeorigination, datetimeconnect, datetimedisconnect, duration, origcause_value, destcause_value, callingpartynumber, originalcalledpartynumber, finalcalledpartynumber, outpulsedcalledpartynumber, origdevicename, destdevicename, origcalledpartyredirectreason, lastredirectredirectreason, callingpartyunicodeloginuserid, authcodedescription, clientmattercode, globalcallid_callid] =
+            layout.cols(&COLUMNS, f);
+        match cdrrecordtype.trim() {
             "1" => {}
             // Start records and CMRs are not calls; CMRs have their own field list, so this is
             // decided before the width is checked.
@@ -267,11 +294,11 @@ impl Format for Cucm {
             }
         }
         layout.check_width(f.len(), "an unescaped quote or comma in a field")?;
-        let origination = epoch(col("datetimeorigination"), "dateTimeOrigination")?
-            .ok_or("dateTimeOrigination is 0")?;
-        let connect = epoch(col("datetimeconnect"), "dateTimeConnect")?;
-        let disconnect = epoch(col("datetimedisconnect"), "dateTimeDisconnect")?;
-        let talk = parse_secs(col("duration"), "duration")?;
+        let origination =
+            epoch(datetimeorigination, "dateTimeOrigination")?.ok_or("dateTimeOrigination is 0")?;
+        let connect = epoch(datetimeconnect, "dateTimeConnect")?;
+        let disconnect = epoch(datetimedisconnect, "dateTimeDisconnect")?;
+        let talk = parse_secs(duration, "duration")?;
         let total = match disconnect {
             Some(d) if d < origination => {
                 return Err(format!(
@@ -282,15 +309,15 @@ impl Format for Cucm {
             None => talk,
         };
         let billsec = if connect.is_some() { talk } else { 0 };
-        let orig_cause = cause(col("origcause_value"), "origCause_value")?;
-        let dest_cause = cause(col("destcause_value"), "destCause_value")?;
+        let orig_cause = cause(origcause_value, "origCause_value")?;
+        let dest_cause = cause(destcause_value, "destCause_value")?;
 
-        let calling = col("callingpartynumber");
-        let original = col("originalcalledpartynumber");
-        let last = col("finalcalledpartynumber");
-        let outpulsed = col("outpulsedcalledpartynumber");
-        let orig_dev = col("origdevicename");
-        let dest_dev = col("destdevicename");
+        let calling = callingpartynumber;
+        let original = originalcalledpartynumber;
+        let last = finalcalledpartynumber;
+        let outpulsed = outpulsedcalledpartynumber;
+        let orig_dev = origdevicename;
+        let dest_dev = destdevicename;
         let (from_kind, to_kind) = (device(orig_dev), device(dest_dev));
         let final_number = if last.trim().is_empty() {
             outpulsed
@@ -298,13 +325,10 @@ impl Format for Cucm {
             last
         };
         let redirected = cause(
-            col("origcalledpartyredirectreason"),
+            origcalledpartyredirectreason,
             "origCalledPartyRedirectReason",
         )? != 0
-            || cause(
-                col("lastredirectredirectreason"),
-                "lastRedirectRedirectReason",
-            )? != 0
+            || cause(lastredirectredirectreason, "lastRedirectRedirectReason")? != 0
             || (!last.trim().is_empty() && last.trim() != original.trim());
         // A phone's call that an extension forwarded out: priced on where it went.
         let dst = if original.trim().is_empty()
@@ -314,8 +338,8 @@ impl Format for Cucm {
         } else {
             original
         };
-        let login = col("callingpartyunicodeloginuserid");
-        let account = col("authcodedescription");
+        let login = callingpartyunicodeloginuserid;
+        let account = authcodedescription;
         Ok(RawRow {
             start: Some(Stamp::Utc(origination)),
             answer: connect.map(Stamp::Utc),
@@ -329,11 +353,11 @@ impl Format for Cucm {
             dst_channel: dest_dev,
             disposition: disposition(connect.is_some(), orig_cause, dest_cause),
             account: if account.trim().is_empty() {
-                col("clientmattercode")
+                clientmattercode
             } else {
                 account
             },
-            call_id: col("globalcallid_callid"),
+            call_id: globalcallid_callid,
             from: match from_kind {
                 Device::None => Party::Number(calling),
                 k => party(k, orig_dev, calling),

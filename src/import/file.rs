@@ -374,7 +374,7 @@ fn read_in_order(
                     stats.repairs.push(RowIssue {
                         file: label.clone(),
                         line,
-                        message: how,
+                        message: how.to_string(),
                     });
                 }
             }

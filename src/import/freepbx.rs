@@ -23,8 +23,27 @@ const REQUIRED: &[&str] = &[
     "disposition",
 ];
 
+/// The columns a row is read from, in the order [`FreePbx::parse`] takes them.
+static COLUMNS: [&str; 15] = [
+    "calldate",
+    "duration",
+    "billsec",
+    "src",
+    "dst",
+    "clid",
+    "cnam",
+    "channel",
+    "dstchannel",
+    "lastdata",
+    "dcontext",
+    "disposition",
+    "accountcode",
+    "uniqueid",
+    "linkedid",
+];
+
 fn layout_of(header: &[String]) -> Option<Layout> {
-    Layout::from_header(header, 1, REQUIRED)
+    Layout::from_header(header, 1, REQUIRED).map(|l| l.with_slots(&COLUMNS))
 }
 
 impl Format for FreePbx {
@@ -71,26 +90,26 @@ impl Format for FreePbx {
 
     fn parse<'a>(&self, f: &'a Fields<'a>, layout: &Layout) -> Result<RawRow<'a>, String> {
         layout.check_width(f.len(), "an unescaped quote or comma in a field")?;
-        let col = |name: &str| layout.columns.get(name).map(|&i| f.get(i)).unwrap_or("");
-        let t = asterisk_timing(col("calldate"), "", "", col("duration"), col("billsec"))?;
-        let clid = col("clid");
+        let [calldate, duration, billsec, src, dst, clid, cnam, channel, dst_channel, lastdata, context, disposition, account, call_id, linked_id] =
+            layout.cols(&COLUMNS, f);
+        let t = asterisk_timing(calldate, "", "", duration, billsec)?;
         Ok(RawRow {
             start: Some(t.start),
             answer: None,
             end: None,
             duration: t.duration,
             billsec: t.billsec,
-            src: col("src"),
-            dst: col("dst"),
-            clid: if clid.is_empty() { col("cnam") } else { clid },
-            channel: col("channel"),
-            dst_channel: col("dstchannel"),
-            lastdata: col("lastdata"),
-            context: col("dcontext"),
-            disposition: asterisk_disposition(col("disposition"))?,
-            account: col("accountcode"),
-            call_id: col("uniqueid"),
-            linked_id: col("linkedid"),
+            src,
+            dst,
+            clid: if clid.is_empty() { cnam } else { clid },
+            channel,
+            dst_channel,
+            lastdata,
+            context,
+            disposition: asterisk_disposition(disposition)?,
+            account,
+            call_id,
+            linked_id,
             ..Default::default()
         })
     }

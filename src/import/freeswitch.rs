@@ -381,7 +381,7 @@ mod tests {
         let f = Fields::new(&fixed);
         let row = FreeSwitch.parse(&f, &Layout::default()).unwrap();
         assert_eq!((row.clid, row.src), ("Smith, Anna", "201"));
-        assert!(how.contains("re-joined"), "{how}");
+        assert!(how.to_string().contains("re-joined"), "{how}");
         let bad = [
             (EXAMPLE.replace("NO_ANSWER", "no answer"), "hangup_cause"),
             (EXAMPLE.replace("\"20\"", "\"x\""), "duration"),

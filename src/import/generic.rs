@@ -207,7 +207,9 @@ impl Generic {
             header_rows: m.skip_rows + usize::from(m.header),
             width: if m.header { names.len() } else { 0 },
             columns,
-        })
+            ..Layout::default()
+        }
+        .with_slots(&COLUMNS))
     }
 
     fn stamp(&self, s: &str, what: &str) -> Result<Option<Stamp>, String> {
@@ -273,6 +275,23 @@ pub fn parse_duration(s: &str, what: &str) -> Result<u32, String> {
     }
 }
 
+/// The logical columns a row is read from (found once per file: [`Layout::with_slots`]).
+static COLUMNS: [&str; 13] = [
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "disposition",
+    "billsec",
+    "src",
+    "dst",
+    "trunk",
+    "direction",
+    "caller_name",
+    "account",
+    "call_id",
+];
+
 impl Format for Generic {
     fn name(&self) -> &'static str {
         "generic"
@@ -330,28 +349,28 @@ impl Format for Generic {
 
     fn parse<'a>(&self, f: &'a Fields<'a>, layout: &Layout) -> Result<RawRow<'a>, String> {
         layout.check_width(f.len(), "an unescaped quote or delimiter in a field")?;
-        let col = |what: &str| layout.columns.get(what).map(|&i| f.get(i)).unwrap_or("");
-        let has = |what: &str| layout.columns.contains_key(what);
-        let start = self
-            .stamp(col("start"), "start")?
-            .ok_or("start time is empty")?;
-        let answer = self.stamp(col("answer"), "answer")?;
-        let end = self.stamp(col("end"), "end")?;
+        let [start, answer, end, duration, disposition, billsec, src, dst, trunk, direction, caller_name, account, call_id] =
+            layout.cols(&COLUMNS, f);
+        let [_, has_answer, _, has_duration, has_disposition, has_billsec, _, _, _, has_direction, ..] =
+            layout.present(&COLUMNS);
+        let start = self.stamp(start, "start")?.ok_or("start time is empty")?;
+        let answer = self.stamp(answer, "answer")?;
+        let end = self.stamp(end, "end")?;
         let span = match (start, end) {
             (Stamp::Local(s), Some(Stamp::Local(e))) => Some((e - s).num_seconds()),
             (Stamp::Utc(s), Some(Stamp::Utc(e))) => Some(e - s),
             _ => None,
         };
-        let duration = if has("duration") {
-            parse_duration(col("duration"), "duration")?
+        let duration = if has_duration {
+            parse_duration(duration, "duration")?
         } else {
             match span {
                 Some(d) if d >= 0 => u32::try_from(d).unwrap_or(u32::MAX),
                 _ => return Err("end is before start".into()),
             }
         };
-        let mut disposition = if has("disposition") {
-            let v = col("disposition");
+        let mut disposition = if has_disposition {
+            let v = disposition;
             Self::lookup(&self.mapping.dispositions, v)
                 .or_else(|| {
                     Some(Disposition::parse_asterisk(v)).filter(|d| *d != Disposition::Unknown)
@@ -367,9 +386,9 @@ impl Format for Generic {
         };
         // Without a talk-time column, what the file does say decides; a file that says nothing
         // about answering is read as talk time throughout, so a fraud is never priced at zero.
-        let billsec = if has("billsec") {
-            parse_duration(col("billsec"), "billsec")?
-        } else if has("answer") {
+        let billsec = if has_billsec {
+            parse_duration(billsec, "billsec")?
+        } else if has_answer {
             match (answer, end) {
                 (Some(Stamp::Local(a)), Some(Stamp::Local(e))) => {
                     u32::try_from((e - a).num_seconds()).unwrap_or(0)
@@ -378,7 +397,7 @@ impl Format for Generic {
                 (Some(_), _) => duration,
                 (None, _) => 0,
             }
-        } else if has("disposition") {
+        } else if has_disposition {
             if disposition == Disposition::Answered {
                 duration
             } else {
@@ -387,7 +406,7 @@ impl Format for Generic {
         } else {
             duration
         };
-        if billsec > duration && has("duration") {
+        if billsec > duration && has_duration {
             return Err(format!(
                 "billsec {billsec} exceeds duration {duration}: columns mapped wrongly?"
             ));
@@ -399,11 +418,9 @@ impl Format for Generic {
                 Disposition::NoAnswer
             };
         }
-        let src = col("src");
-        let dst = col("dst");
-        let trunk = col("trunk").trim();
-        let (from, to) = if has("direction") {
-            let v = col("direction");
+        let trunk = trunk.trim();
+        let (from, to) = if has_direction {
+            let v = direction;
             let d = Self::lookup(&self.mapping.directions, v).ok_or_else(|| {
                 format!(
                     "direction `{}` is not in [import.mapping.directions]",
@@ -435,12 +452,12 @@ impl Format for Generic {
             billsec,
             src,
             dst,
-            clid: col("caller_name"),
+            clid: caller_name,
             channel: "",
             dst_channel: trunk,
             disposition,
-            account: col("account"),
-            call_id: col("call_id"),
+            account,
+            call_id,
             from,
             to,
             relayed_to: if matches!(from, Party::External(_)) && !matches!(to, Party::Number(_)) {

@@ -40,8 +40,27 @@ const REQUIRED: &[&str] = &[
     "service",
 ];
 
+/// The columns a row is read from, in the order [`Grandstream::parse`] takes them.
+static COLUMNS: [&str; 15] = [
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "src",
+    "dst",
+    "clid",
+    "channel",
+    "dstchannel",
+    "lastdata",
+    "dcontext",
+    "disposition",
+    "accountcode",
+    "uniqueid",
+];
+
 fn layout_of(header: &[String]) -> Option<Layout> {
-    Layout::from_header(header, 1, REQUIRED)
+    Layout::from_header(header, 1, REQUIRED).map(|l| l.with_slots(&COLUMNS))
 }
 
 /// A UCM time field: empty and the MySQL zero date both mean "not set".
@@ -93,13 +112,14 @@ impl Format for Grandstream {
 
     fn parse<'a>(&self, f: &'a Fields<'a>, layout: &Layout) -> Result<RawRow<'a>, String> {
         layout.check_width(f.len(), "an unquoted comma in lastdata or clid")?;
-        let col = |name: &str| layout.columns.get(name).map(|&i| f.get(i)).unwrap_or("");
+        let [start, answer, end, duration, billsec, src, dst, clid, channel, dst_channel, lastdata, context, disposition, account, call_id] =
+            layout.cols(&COLUMNS, f);
         let t = asterisk_timing(
-            col("start"),
-            time_field(col("answer")),
-            time_field(col("end")),
-            col("duration"),
-            col("billsec"),
+            start,
+            time_field(answer),
+            time_field(end),
+            duration,
+            billsec,
         )?;
         Ok(RawRow {
             start: Some(t.start),
@@ -107,16 +127,16 @@ impl Format for Grandstream {
             end: t.end,
             duration: t.duration,
             billsec: t.billsec,
-            src: col("src"),
-            dst: col("dst"),
-            clid: col("clid"),
-            channel: col("channel"),
-            dst_channel: col("dstchannel"),
-            lastdata: col("lastdata"),
-            context: col("dcontext"),
-            disposition: asterisk_disposition(col("disposition"))?,
-            account: col("accountcode"),
-            call_id: col("uniqueid"),
+            src,
+            dst,
+            clid,
+            channel,
+            dst_channel,
+            lastdata,
+            context,
+            disposition: asterisk_disposition(disposition)?,
+            account,
+            call_id,
             ..Default::default()
         })
     }
@@ -151,7 +171,7 @@ mod tests {
         let e = Grandstream.parse(&f, &layout).unwrap_err();
         assert!(e.contains("expected 22 fields"), "{e}");
         let (fixed, how) = super::super::repair(&Grandstream, &layout, &f).unwrap();
-        assert!(how.contains("column 10"), "{how}");
+        assert!(how.to_string().contains("column 10"), "{how}");
         let f = Fields::new(&fixed);
         let row = Grandstream.parse(&f, &layout).unwrap();
         assert_eq!(row.lastdata, "SIP/5301,60,");

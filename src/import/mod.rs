@@ -22,6 +22,7 @@ pub mod freeswitch;
 pub mod generic;
 pub mod grandstream;
 pub mod known;
+mod layout;
 pub mod parallel;
 pub mod prepare;
 mod records;
@@ -46,9 +47,9 @@ use crate::timeconv::LocalResolver;
 use chrono::NaiveDateTime;
 pub use detect::{candidates, choose, detect, score_all, Candidate};
 pub use fields::Fields;
+pub use layout::Layout;
 use prepare::{Core, Handles, Normalizer, Prepared, RowOutcome};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::io::Read;
 
 /// A timestamp as a file writes it.
@@ -159,59 +160,6 @@ impl Sample {
         }
         let ok = rows.iter().filter(|r| f(r)).count();
         (ok * 100 / rows.len()) as u8
-    }
-}
-
-/// What a format knows about a file after sniffing: header-mapped column positions, etc.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Layout {
-    /// Number of leading header records to skip.
-    pub header_rows: usize,
-    /// Column index by name, for header-based formats.
-    pub columns: HashMap<String, usize>,
-    /// Field count the header promises.
-    pub width: usize,
-}
-
-impl Layout {
-    /// Checks a row's field count against the header (layouts without a header width accept
-    /// any count); `likely` names the format's usual cause of a wrong count.
-    pub fn check_width(&self, found: usize, likely: &str) -> Result<(), String> {
-        if self.width == 0 || found == self.width {
-            return Ok(());
-        }
-        Err(format!(
-            "expected {} fields as the header says, found {found}: {likely}, or a truncated line?",
-            self.width
-        ))
-    }
-
-    /// Positions of the named columns the header has (for `free_text_columns`).
-    pub fn positions(&self, names: &[&str]) -> Vec<usize> {
-        names
-            .iter()
-            .filter_map(|c| self.columns.get(*c).copied())
-            .collect()
-    }
-
-    /// The layout a header row gives: each column by its name (trimmed, without a BOM, lower
-    /// case; the first of two equal names wins), or `None` unless every `required` name is
-    /// there. Header-based importers choose their columns by name through it, so re-ordered
-    /// or extended exports still read.
-    pub fn from_header(header: &[String], header_rows: usize, required: &[&str]) -> Option<Layout> {
-        let mut columns = HashMap::new();
-        for (i, h) in header.iter().enumerate() {
-            let name = h.trim().trim_start_matches('\u{feff}').trim();
-            columns.entry(name.to_ascii_lowercase()).or_insert(i);
-        }
-        required
-            .iter()
-            .all(|c| columns.contains_key(*c))
-            .then_some(Layout {
-                header_rows,
-                width: header.len(),
-                columns,
-            })
     }
 }
 
@@ -799,21 +747,30 @@ pub fn repair(
     format: &dyn Format,
     layout: &Layout,
     fields: &Fields<'_>,
-) -> Option<(csv::ByteRecord, String)> {
+) -> Option<(csv::ByteRecord, Repair)> {
     let n = fields.len();
-    let mut found: Option<(csv::ByteRecord, usize, usize)> = None;
+    let free = format.free_text_columns(layout);
+    let mut found: Option<(csv::ByteRecord, Repair)> = None;
+    // One record and one joined field for every candidate: a vendor's export that leaves a
+    // free-text column unquoted sends every row here (Grandstream's own sample does), where a
+    // record and a list of parts a candidate cost most of the row's time.
+    let mut rec = csv::ByteRecord::new();
+    let mut joined = String::new();
     for width in format.widths(layout).into_iter().filter(|&w| w < n) {
         let extra = n - width;
-        for c in format.free_text_columns(layout) {
-            if c >= width {
-                continue;
-            }
-            let mut rec = csv::ByteRecord::new();
+        for &c in free.iter().filter(|&&c| c < width) {
+            rec.clear();
             for i in 0..c {
                 rec.push_field(fields.get(i).as_bytes());
             }
-            let joined: Vec<&str> = (c..=c + extra).map(|i| fields.get(i)).collect();
-            rec.push_field(joined.join(",").as_bytes());
+            joined.clear();
+            for i in c..=c + extra {
+                if i > c {
+                    joined.push(',');
+                }
+                joined.push_str(fields.get(i));
+            }
+            rec.push_field(joined.as_bytes());
             for i in c + extra + 1..n {
                 rec.push_field(fields.get(i).as_bytes());
             }
@@ -825,22 +782,44 @@ pub fn repair(
                 if found.is_some() {
                     return None; // two readings: ambiguous, report the row instead
                 }
-                found = Some((rec, c, width));
+                let how = Repair {
+                    found: n,
+                    width,
+                    column: c,
+                };
+                found = Some((rec.clone(), how));
             }
         }
     }
-    found.map(|(rec, c, width)| {
-        let extra = n - width;
-        (
-            rec,
-            format!(
-                "{n} fields where {width} were expected: fields {}-{} re-joined as column {} (an unescaped comma or quote)",
-                c + 1,
-                c + extra + 1,
-                c + 1
-            ),
+    found
+}
+
+/// How [`repair`] re-joined a row's surplus fields: kept as numbers and written out only for
+/// the rows a report lists (a `String` for every row of such an export cost an allocation and
+/// a formatting each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repair {
+    /// Fields the row had.
+    pub found: usize,
+    /// Fields the format expected.
+    pub width: usize,
+    /// The column (0-based) that took the surplus.
+    pub column: usize,
+}
+
+impl std::fmt::Display for Repair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let extra = self.found - self.width;
+        write!(
+            f,
+            "{} fields where {} were expected: fields {}-{} re-joined as column {} (an unescaped comma or quote)",
+            self.found,
+            self.width,
+            self.column + 1,
+            self.column + extra + 1,
+            self.column + 1
         )
-    })
+    }
 }
 
 fn reject(

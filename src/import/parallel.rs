@@ -25,6 +25,7 @@ use super::prepare::Normalizer;
 use super::prepare::{read_row, Core, Handles, RowOutcome, FIELDS};
 use super::records::{Record, Records};
 use super::slots::Slots;
+use super::Repair;
 use super::{cdr_reader_with, reject, FileStats, Format, ImportOptions, ImportStats, Layout};
 use super::{read_error, Builder, RowIssue};
 use crate::call::FileId;
@@ -150,7 +151,7 @@ struct Chunk {
     /// Rejected rows: line within the chunk, message (in order).
     rejects: Vec<(u64, String)>,
     /// Repaired rows: line within the chunk, how (in order).
-    repairs: Vec<(u64, String)>,
+    repairs: Vec<(u64, Repair)>,
     rows_read: u64,
     rows_repaired_utf8: u64,
     rows_skipped: u64,
@@ -562,7 +563,7 @@ fn commit(
             stats.repairs.push(RowIssue {
                 file: label.clone(),
                 line: base + line,
-                message: how.clone(),
+                message: how.to_string(),
             });
         }
     }

@@ -235,7 +235,7 @@ pub enum RowOutcome {
     /// Imported (handed to the sink).
     Imported,
     /// Imported after re-joining surplus fields; how, for the report.
-    Repaired(String),
+    Repaired(super::Repair),
     /// Not a call ([`RawRow::skip`]).
     Skipped,
     /// Rejected, with the reason.

@@ -82,6 +82,7 @@ fn layout_of(header: &[String]) -> Option<Layout> {
         header_rows: 1,
         width: header.len(),
         columns,
+        ..Layout::default()
     };
     REQUIRED
         .iter()

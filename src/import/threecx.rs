@@ -462,7 +462,7 @@ mod tests {
         let f = Fields::new(&r);
         assert!(ThreeCx.parse(&f, &Layout::default()).is_err());
         let (fixed, how) = crate::import::repair(&ThreeCx, &Layout::default(), &f).unwrap();
-        assert!(how.contains("re-joined as column 19"), "{how}");
+        assert!(how.to_string().contains("re-joined as column 19"), "{how}");
         let f = Fields::new(&fixed);
         assert_eq!(f.get(BILL_NAME), "Acme, Inc");
     }

@@ -38,8 +38,23 @@ const REQUIRED: &[&str] = &[
     "communication type",
 ];
 
+/// The columns a row is read from (found once per file: [`Layout::with_slots`]).
+static COLUMNS: [&str; 11] = [
+    "time",
+    "talk duration",
+    "ring duration",
+    "call duration",
+    "status",
+    "call from",
+    "call to",
+    "source trunk",
+    "destination trunk",
+    "communication type",
+    "id",
+];
+
 fn layout_of(header: &[String]) -> Option<Layout> {
-    Layout::from_header(header, 1, REQUIRED)
+    Layout::from_header(header, 1, REQUIRED).map(|l| l.with_slots(&COLUMNS))
 }
 
 /// Seconds from `123`, `MM:SS` or `HH:MM:SS`; an empty field is 0.
@@ -181,23 +196,17 @@ impl Format for Yeastar {
 
     fn parse<'a>(&self, f: &'a Fields<'a>, layout: &Layout) -> Result<RawRow<'a>, String> {
         layout.check_width(f.len(), "an unescaped comma in a name")?;
-        let col = |name: &str| {
-            layout
-                .columns
-                .get(name)
-                .map(|&i| f.get(i).trim())
-                .unwrap_or("")
-        };
-        let time = col("time");
+        let [time, talk_duration, ring_duration, call_duration, status_col, call_from, call_to, src_trunk, dst_trunk, communication_type, id] =
+            layout.cols(&COLUMNS, f).map(str::trim);
         let start = crate::timeconv::parse_timestamp(time).ok_or_else(|| {
             format!(
                 "Time `{}` is not a timestamp (YYYY-MM-DD HH:MM:SS)",
                 excerpt(time)
             )
         })?;
-        let talk = parse_duration(col("talk duration"), "Talk Duration")?;
-        let ring = parse_duration(col("ring duration"), "Ring Duration")?;
-        let total = match col("call duration") {
+        let talk = parse_duration(talk_duration, "Talk Duration")?;
+        let ring = parse_duration(ring_duration, "Ring Duration")?;
+        let total = match call_duration {
             "" => ring.saturating_add(talk),
             d => parse_duration(d, "Call Duration")?,
         };
@@ -206,17 +215,10 @@ impl Format for Yeastar {
                 "Talk Duration {talk} exceeds Call Duration {total}: fields shifted?"
             ));
         }
-        let disposition = status(col("status"))?;
-        let (from_no, from_name) = split_party(col("call from"));
-        let (to_no, _) = split_party(col("call to"));
-        let (src_trunk, dst_trunk) = (col("source trunk"), col("destination trunk"));
-        let (from, to) = parties(
-            col("communication type"),
-            from_no,
-            to_no,
-            src_trunk,
-            dst_trunk,
-        );
+        let disposition = status(status_col)?;
+        let (from_no, from_name) = split_party(call_from);
+        let (to_no, _) = split_party(call_to);
+        let (from, to) = parties(communication_type, from_no, to_no, src_trunk, dst_trunk);
         let or = |a: &'a str, b: &'a str| if a.is_empty() { b } else { a };
         Ok(RawRow {
             start: Some(Stamp::Local(start)),
@@ -228,7 +230,7 @@ impl Format for Yeastar {
             channel: or(src_trunk, from_no),
             dst_channel: or(dst_trunk, to_no),
             disposition,
-            call_id: col("id"),
+            call_id: id,
             from,
             to,
             ..Default::default()
