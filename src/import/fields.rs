@@ -34,6 +34,16 @@ enum Text<'a> {
     },
     /// Invalid bytes replaced, field by field.
     Repaired(Vec<String>),
+    /// Another record's fields with its fields `at..=at + extra` re-joined into one
+    /// (`joined`): a repair candidate for a shifted row ([`super::repair`]), read without
+    /// building and checking a record of its own. A field of `base` is taken as
+    /// [`Fields::get`] gives it, as a record built from those fields would hold it.
+    Joined {
+        base: &'a Fields<'a>,
+        at: usize,
+        extra: usize,
+        joined: &'a str,
+    },
 }
 
 impl<'a> Fields<'a> {
@@ -91,12 +101,28 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// `base` with its fields `at..=at + extra` replaced by the one field `joined` (their
+    /// texts joined by the delimiter): what [`super::repair`] tries. `at + extra` must be a
+    /// field of `base`.
+    pub fn joined(base: &'a Fields<'a>, at: usize, extra: usize, joined: &'a str) -> Self {
+        debug_assert!(at + extra < base.len());
+        Fields {
+            text: Text::Joined {
+                base,
+                at,
+                extra,
+                joined,
+            },
+        }
+    }
+
     /// Number of fields.
     pub fn len(&self) -> usize {
         match &self.text {
             Text::Record(rec, _) => rec.len(),
             Text::Line { spans, .. } => spans.len(),
             Text::Repaired(v) => v.len(),
+            Text::Joined { base, extra, .. } => base.len() - extra,
         }
     }
 
@@ -149,6 +175,11 @@ impl<'a> Fields<'a> {
                     *o = f;
                 }
             }
+            Text::Joined { .. } => {
+                for (i, o) in out.iter_mut().enumerate().take(self.len()) {
+                    *o = self.raw(i);
+                }
+            }
         }
         if let Some(last) = self.len().checked_sub(1).and_then(|i| out.get_mut(i)) {
             *last = last.strip_suffix('\r').unwrap_or(last);
@@ -163,6 +194,16 @@ impl<'a> Fields<'a> {
                 spans.get(i).map_or("", |&s| span_text(line, copy, s))
             }
             Text::Repaired(v) => v.get(i).map(String::as_str).unwrap_or(""),
+            Text::Joined {
+                base,
+                at,
+                extra,
+                joined,
+            } => match i.cmp(at) {
+                std::cmp::Ordering::Less => base.get(i),
+                std::cmp::Ordering::Equal => joined,
+                std::cmp::Ordering::Greater => base.get(i + extra),
+            },
         }
     }
 }
@@ -192,6 +233,68 @@ pub fn span<'a>(line: &'a [u8], copy: &'a [u8], s: Span) -> &'a [u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A joined view reads as the record the repair built before it existed: the fields
+    /// before and after taken with `get` (the last one's `\r` dropped once), the joined one in
+    /// between, and then read through `Fields::new`. Random fields of `a`, `,`, `\r`, `é`,
+    /// over records, plain lines and repaired (invalid UTF-8) rows.
+    #[test]
+    fn joined_views_read_as_the_records_built_from_them() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let pieces = ["a", "b", "\r", "é", " ", ""];
+        for round in 0..3_000 {
+            let n = rng.usize(2..9);
+            let mut raw: Vec<Vec<u8>> = (0..n)
+                .map(|_| {
+                    (0..rng.usize(0..4))
+                        .flat_map(|_| pieces[rng.usize(..pieces.len())].bytes())
+                        .collect()
+                })
+                .collect();
+            if round % 7 == 0 {
+                raw[rng.usize(..n)].push(0xFF); // invalid UTF-8: a repaired row
+            }
+            let rec = ByteRecord::from(raw.clone());
+            let line: Vec<u8> = raw.join(&b'|');
+            let mut spans = Vec::new();
+            let mut at = 0u32;
+            for f in &raw {
+                spans.push((at, at + f.len() as u32));
+                at += f.len() as u32 + 1;
+            }
+            let by_record = Fields::new(&rec);
+            let by_line = Fields::of_line(&line, b"", &spans);
+            for base in [&by_record, &by_line] {
+                let at = rng.usize(..n);
+                let extra = rng.usize(..n - at);
+                let joined: String = (at..=at + extra)
+                    .map(|i| base.get(i))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let mut built = ByteRecord::new();
+                for i in 0..at {
+                    built.push_field(base.get(i).as_bytes());
+                }
+                built.push_field(joined.as_bytes());
+                for i in at + extra + 1..n {
+                    built.push_field(base.get(i).as_bytes());
+                }
+                let want = Fields::new(&built);
+                let view = Fields::joined(base, at, extra, &joined);
+                assert_eq!(view.len(), want.len());
+                assert_eq!(view.repaired(), want.repaired());
+                assert_eq!(view.is_blank(), want.is_blank());
+                for i in 0..=n {
+                    assert_eq!(
+                        view.get(i),
+                        want.get(i),
+                        "field {i} of {raw:?}, {at}+{extra}"
+                    );
+                }
+                assert_eq!(view.first::<9>(), want.first::<9>());
+            }
+        }
+    }
 
     #[test]
     fn crlf_lines_keep_their_numbers_and_lose_the_cr() {

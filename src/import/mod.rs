@@ -748,33 +748,46 @@ pub fn repair(
     layout: &Layout,
     fields: &Fields<'_>,
 ) -> Option<(csv::ByteRecord, Repair)> {
+    let mut joined = String::new();
+    let how = plan_repair(format, layout, fields, &mut joined)?;
+    let (c, extra) = (how.column, how.found - how.width);
+    let mut rec = csv::ByteRecord::new();
+    for i in 0..c {
+        rec.push_field(fields.get(i).as_bytes());
+    }
+    rec.push_field(joined.as_bytes());
+    for i in c + extra + 1..fields.len() {
+        rec.push_field(fields.get(i).as_bytes());
+    }
+    Some((rec, how))
+}
+
+/// [`repair`] without the record: which fields to re-join, with the joined field's text left
+/// in `joined`. Read with [`Fields::joined`], every candidate is a view of the row: a vendor's
+/// export that leaves a free-text column unquoted sends every row here (Grandstream's own
+/// sample does), where building and checking a record for each candidate cost most of the
+/// row's time.
+pub(crate) fn plan_repair(
+    format: &dyn Format,
+    layout: &Layout,
+    fields: &Fields<'_>,
+    joined: &mut String,
+) -> Option<Repair> {
     let n = fields.len();
     let free = format.free_text_columns(layout);
-    let mut found: Option<(csv::ByteRecord, Repair)> = None;
-    // One record and one joined field for every candidate: a vendor's export that leaves a
-    // free-text column unquoted sends every row here (Grandstream's own sample does), where a
-    // record and a list of parts a candidate cost most of the row's time.
-    let mut rec = csv::ByteRecord::new();
-    let mut joined = String::new();
+    let mut found: Option<Repair> = None;
+    let mut candidate = String::new();
     for width in format.widths(layout).into_iter().filter(|&w| w < n) {
         let extra = n - width;
         for &c in free.iter().filter(|&&c| c < width) {
-            rec.clear();
-            for i in 0..c {
-                rec.push_field(fields.get(i).as_bytes());
-            }
-            joined.clear();
+            candidate.clear();
             for i in c..=c + extra {
                 if i > c {
-                    joined.push(',');
+                    candidate.push(',');
                 }
-                joined.push_str(fields.get(i));
+                candidate.push_str(fields.get(i));
             }
-            rec.push_field(joined.as_bytes());
-            for i in c + extra + 1..n {
-                rec.push_field(fields.get(i).as_bytes());
-            }
-            let f = Fields::new(&rec);
+            let f = Fields::joined(fields, c, extra, &candidate);
             let ok = format
                 .parse(&f, layout)
                 .is_ok_and(|row| format.plausible(&row).is_ok());
@@ -782,12 +795,12 @@ pub fn repair(
                 if found.is_some() {
                     return None; // two readings: ambiguous, report the row instead
                 }
-                let how = Repair {
+                found = Some(Repair {
                     found: n,
                     width,
                     column: c,
-                };
-                found = Some((rec.clone(), how));
+                });
+                std::mem::swap(joined, &mut candidate);
             }
         }
     }

@@ -8,7 +8,7 @@
 //! on several threads while the result stays identical to a sequential read: both paths call
 //! [`read_row`] and hand the same [`Prepared`] rows to the same commit, in the same order.
 
-use super::{caller_name, repair, Fields, Format, Layout, RawRow, Stamp};
+use super::{caller_name, plan_repair, Fields, Format, Layout, RawRow, Stamp};
 use crate::call::{Direction, Disposition, SubjectKind};
 use crate::dialplan::{DialPlan, RowChannels};
 use crate::ids::{IdRef, IdStore};
@@ -268,9 +268,10 @@ pub fn read_row(
         },
         Err(message) => message,
     };
-    match repair(format, layout, fields) {
-        Some((fixed, how)) => {
-            let f = Fields::new(&fixed);
+    let mut joined = String::new();
+    match plan_repair(format, layout, fields, &mut joined) {
+        Some(how) => {
+            let f = Fields::joined(fields, how.column, how.found - how.width, &joined);
             match format
                 .parse(&f, layout)
                 .and_then(|row| prepare(plan, resolver, &row, |p| sink(p)))
