@@ -103,26 +103,52 @@ impl<'a> Fields<'a> {
 
     /// `base` with its fields `at..=at + extra` replaced by the one field `joined` (their
     /// texts joined by the delimiter): what [`super::repair`] tries. `at + extra` must be a
-    /// field of `base`.
-    pub fn joined(base: &'a Fields<'a>, at: usize, extra: usize, joined: &'a str) -> Self {
+    /// field of `base`. `None` when `base` is such a view itself: a view reads its row's
+    /// fields directly (no call through a view of a view), which lets them be inlined.
+    pub fn joined(base: &'a Fields<'a>, at: usize, extra: usize, joined: &'a str) -> Option<Self> {
         debug_assert!(at + extra < base.len());
-        Fields {
+        if matches!(base.text, Text::Joined { .. }) {
+            return None;
+        }
+        Some(Fields {
             text: Text::Joined {
                 base,
                 at,
                 extra,
                 joined,
             },
-        }
+        })
     }
 
     /// Number of fields.
     pub fn len(&self) -> usize {
         match &self.text {
+            Text::Joined { base, extra, .. } => base.row_len() - extra,
+            _ => self.row_len(),
+        }
+    }
+
+    /// [`Fields::len`] of a record, line or repaired row (a view's row: never a view).
+    #[inline]
+    fn row_len(&self) -> usize {
+        match &self.text {
             Text::Record(rec, _) => rec.len(),
             Text::Line { spans, .. } => spans.len(),
             Text::Repaired(v) => v.len(),
-            Text::Joined { base, extra, .. } => base.len() - extra,
+            Text::Joined { .. } => 0,
+        }
+    }
+
+    /// The raw field `i` of a record, line or repaired row (a view's row: never a view).
+    #[inline]
+    fn row_raw(&self, i: usize) -> &str {
+        match &self.text {
+            Text::Record(rec, text) => record_text(rec, text, i),
+            Text::Line { line, copy, spans } => {
+                spans.get(i).map_or("", |&s| span_text(line, copy, s))
+            }
+            Text::Repaired(v) => v.get(i).map(String::as_str).unwrap_or(""),
+            Text::Joined { .. } => "",
         }
     }
 
@@ -189,21 +215,35 @@ impl<'a> Fields<'a> {
 
     fn raw(&self, i: usize) -> &str {
         match &self.text {
-            Text::Record(rec, text) => record_text(rec, text, i),
-            Text::Line { line, copy, spans } => {
-                spans.get(i).map_or("", |&s| span_text(line, copy, s))
-            }
-            Text::Repaired(v) => v.get(i).map(String::as_str).unwrap_or(""),
-            Text::Joined {
-                base,
-                at,
-                extra,
-                joined,
-            } => match i.cmp(at) {
-                std::cmp::Ordering::Less => base.get(i),
-                std::cmp::Ordering::Equal => joined,
-                std::cmp::Ordering::Greater => base.get(i + extra),
-            },
+            Text::Joined { .. } => self.joined_raw(i),
+            _ => self.row_raw(i),
+        }
+    }
+
+    /// [`Fields::raw`] of a view ([`Fields::joined`]): the row's field as `base.get` gives it
+    /// (its last one without a `\r`), or the joined text. Out of line, so that `raw` stays
+    /// small enough to inline for every other row (3CX reads its 27 fields one by one).
+    #[inline(never)]
+    fn joined_raw(&self, i: usize) -> &str {
+        let Text::Joined {
+            base,
+            at,
+            extra,
+            joined,
+        } = &self.text
+        else {
+            return self.row_raw(i);
+        };
+        let j = match i.cmp(at) {
+            std::cmp::Ordering::Less => i,
+            std::cmp::Ordering::Equal => return joined,
+            std::cmp::Ordering::Greater => i + extra,
+        };
+        let f = base.row_raw(j);
+        if j + 1 == base.row_len() {
+            f.strip_suffix('\r').unwrap_or(f)
+        } else {
+            f
         }
     }
 }
@@ -280,7 +320,7 @@ mod tests {
                     built.push_field(base.get(i).as_bytes());
                 }
                 let want = Fields::new(&built);
-                let view = Fields::joined(base, at, extra, &joined);
+                let view = Fields::joined(base, at, extra, &joined).unwrap();
                 assert_eq!(view.len(), want.len());
                 assert_eq!(view.repaired(), want.repaired());
                 assert_eq!(view.is_blank(), want.is_blank());
@@ -292,6 +332,8 @@ mod tests {
                     );
                 }
                 assert_eq!(view.first::<9>(), want.first::<9>());
+                // A view of a view is refused: views read their row's fields directly.
+                assert!(Fields::joined(&view, 0, 0, "").is_none());
             }
         }
     }

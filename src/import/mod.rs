@@ -787,7 +787,7 @@ pub(crate) fn plan_repair(
                 }
                 candidate.push_str(fields.get(i));
             }
-            let f = Fields::joined(fields, c, extra, &candidate);
+            let f = Fields::joined(fields, c, extra, &candidate)?;
             let ok = format
                 .parse(&f, layout)
                 .is_ok_and(|row| format.plausible(&row).is_ok());

@@ -269,9 +269,13 @@ pub fn read_row(
         Err(message) => message,
     };
     let mut joined = String::new();
-    match plan_repair(format, layout, fields, &mut joined) {
-        Some(how) => {
-            let f = Fields::joined(fields, how.column, how.found - how.width, &joined);
+    let fix = plan_repair(format, layout, fields, &mut joined);
+    // The view `plan_repair` chose (a row read from a file is never a view: `joined` gives one).
+    let view = fix.and_then(|how| {
+        Fields::joined(fields, how.column, how.found - how.width, &joined).map(|f| (how, f))
+    });
+    match view {
+        Some((how, f)) => {
             match format
                 .parse(&f, layout)
                 .and_then(|row| prepare(plan, resolver, &row, |p| sink(p)))
