@@ -5,6 +5,7 @@
 use super::csv::safe;
 use crate::call::CallTable;
 use crate::import::ImportStats;
+use chrono::format::{Item, StrftimeItems};
 use std::io::{self, Write};
 
 /// Columns of the normalized output.
@@ -33,9 +34,14 @@ pub const COLUMNS: &[&str] = &[
     "linked_id",
 ];
 
-fn utc(t: i64) -> String {
+/// The form of the UTC times.
+const UTC_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
+
+/// `t` (UTC seconds) in [`UTC_FORMAT`], given as parsed `items`: parsing the format again for
+/// each of a call's three times was about a seventh of `normalize`'s time (`perf`).
+fn utc(t: i64, items: &[Item<'static>]) -> String {
     chrono::DateTime::from_timestamp(t, 0)
-        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .map(|d| d.format_with_items(items.iter()).to_string())
         .unwrap_or_default()
 }
 
@@ -44,6 +50,8 @@ pub fn render(t: &CallTable, stats: &ImportStats, out: &mut dyn Write) -> io::Re
     {
         let mut w = csv::Writer::from_writer(&mut *out);
         w.write_record(COLUMNS)?;
+        let items: Vec<Item<'static>> = StrftimeItems::new(UTC_FORMAT).collect();
+        let utc = |t: i64| utc(t, &items);
         for c in &t.calls {
             let n = t.number_of(c);
             let field =
