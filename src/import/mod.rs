@@ -749,7 +749,7 @@ pub fn repair(
     fields: &Fields<'_>,
 ) -> Option<(csv::ByteRecord, Repair)> {
     let mut joined = String::new();
-    let how = plan_repair(format, layout, fields, &mut joined)?;
+    let (how, _) = plan_repair(format, layout, fields, &mut joined)?;
     let (c, extra) = (how.column, how.found - how.width);
     let mut rec = csv::ByteRecord::new();
     for i in 0..c {
@@ -762,17 +762,18 @@ pub fn repair(
     Some((rec, how))
 }
 
-/// [`repair`] without the record: which fields to re-join, with the joined field's text left
-/// in `joined`. Read with [`Fields::joined`], every candidate is a view of the row: a vendor's
+/// [`repair`] without the record: which fields to re-join, and the row read that way (a view
+/// of `fields` with the joined field's text kept in `joined`). Read with [`Fields::joined`],
+/// every candidate is a view of the row: a vendor's
 /// export that leaves a free-text column unquoted sends every row here (Grandstream's own
 /// sample does), where building and checking a record for each candidate cost most of the
 /// row's time.
-pub(crate) fn plan_repair(
+pub(crate) fn plan_repair<'a>(
     format: &dyn Format,
     layout: &Layout,
-    fields: &Fields<'_>,
-    joined: &mut String,
-) -> Option<Repair> {
+    fields: &'a Fields<'a>,
+    joined: &'a mut String,
+) -> Option<(Repair, Fields<'a>)> {
     let n = fields.len();
     let free = format.free_text_columns(layout);
     let mut found: Option<Repair> = None;
@@ -804,7 +805,10 @@ pub(crate) fn plan_repair(
             }
         }
     }
-    found
+    let how = found?;
+    let joined: &'a String = joined;
+    let view = Fields::joined(fields, how.column, how.found - how.width, joined)?;
+    Some((how, view))
 }
 
 /// How [`repair`] re-joined a row's surplus fields: kept as numbers and written out only for

@@ -269,12 +269,7 @@ pub fn read_row(
         Err(message) => message,
     };
     let mut joined = String::new();
-    let fix = plan_repair(format, layout, fields, &mut joined);
-    // The view `plan_repair` chose (a row read from a file is never a view: `joined` gives one).
-    let view = fix.and_then(|how| {
-        Fields::joined(fields, how.column, how.found - how.width, &joined).map(|f| (how, f))
-    });
-    match view {
+    match plan_repair(format, layout, fields, &mut joined) {
         Some((how, f)) => {
             match format
                 .parse(&f, layout)
